@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flowkit/capture_file.h"
+#include "flowkit/raw_frame.h"
+
+namespace flowkit {
+
+/// Where packets come from and how to capture them. Errors are thrown as CaptureError.
+struct SourceOptions {
+  /// Capture files, directories of (rotated) capture files, or "-" for standard input. Frames of
+  /// all files are merged in timestamp order.
+  std::vector<std::string> files;
+  /// A live interface; used when `files` is empty.
+  std::string interface;
+  bool promiscuous = true;
+  int snaplen = 262144;
+  int buffer_size = 0;          ///< kernel buffer in bytes; 0 keeps libpcap's default
+  int timeout_ms = 100;         ///< how long a live read may wait before returning control
+  bool immediate = true;        ///< deliver live packets as they arrive rather than in batches
+  std::string filter;           ///< a BPF expression (tcpdump syntax); empty = everything
+};
+
+/// Progress through a set of files, for progress lines.
+struct SourceProgress {
+  std::size_t file_index = 0;   ///< 1-based index of the file being read
+  std::size_t file_count = 0;
+  std::uint64_t bytes_done = 0; ///< across all files
+  std::uint64_t bytes_total = 0;  ///< 0 when unknown (stdin)
+};
+
+/// Frames from capture files or a live interface, filtered by BPF.
+class PacketSource {
+ public:
+  /// Opens every input now so that bad paths, unknown interfaces, missing privileges and bad
+  /// filters are reported before any packet is processed.
+  static PacketSource open(const SourceOptions& options);
+
+  PacketSource(PacketSource&&) noexcept;
+  PacketSource& operator=(PacketSource&&) noexcept;
+  ~PacketSource();
+
+  /// The next frame that passes the filter, or nullopt at the end of input (or after stop()).
+  std::optional<RawFrame> next();
+  /// Asks next() to return nullopt soon; safe to call from a signal handler.
+  void stop() noexcept;
+
+  [[nodiscard]] bool live() const noexcept;
+  [[nodiscard]] SourceProgress progress() const noexcept;
+  /// Live capture: packets the kernel dropped so far (0 for files).
+  [[nodiscard]] std::uint64_t kernel_drops() const noexcept;
+  /// Frames skipped by the BPF filter.
+  [[nodiscard]] std::uint64_t filtered_out() const noexcept;
+
+ private:
+  class Impl;
+  explicit PacketSource(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Expands directories into their regular files, sorted by name; files and "-" pass through.
+/// Throws CaptureError for a path that does not exist.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs);
+
+}  // namespace flowkit

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "flowkit/packet.h"
+#include "tcp/connection_node.h"
+
+namespace flowkit::detail {
+
+/// Owns every ConnectionNode: an intrusive hash set keyed by the full flow tuple (either
+/// orientation finds it) plus one LRU list per timer class. No allocation per lookup.
+class ConnectionTable {
+ public:
+  struct Found {
+    ConnectionNode* node = nullptr;
+    Direction dir = Direction::ToServer;
+  };
+
+  ConnectionTable();
+  ~ConnectionTable();
+  ConnectionTable(const ConnectionTable&) = delete;
+  ConnectionTable& operator=(const ConnectionTable&) = delete;
+
+  [[nodiscard]] Found find(const PacketInfo& pkt) noexcept;
+  /// Takes ownership; the node's key must be set. Placed last in its timer class list.
+  ConnectionNode& insert(std::unique_ptr<ConnectionNode> node);
+  /// Marks the node as just used and moves it to the back of `timer`'s list.
+  void touch(ConnectionNode& node, TimerClass timer) noexcept;
+  /// Removes and destroys the node.
+  void erase(ConnectionNode& node) noexcept;
+  /// Least recently used node of a class, or nullptr.
+  [[nodiscard]] ConnectionNode* oldest(TimerClass timer) noexcept;
+  [[nodiscard]] std::size_t size() const noexcept { return set_.size(); }
+  /// Every node, in no particular order; `visit` may not erase.
+  template <class Visit>
+  void for_each(Visit&& visit) {
+    for (auto& list : lists_) {
+      for (auto& node : list) visit(node);
+    }
+  }
+
+ private:
+  struct NodeHash {
+    std::size_t operator()(const ConnectionNode& n) const noexcept { return n.hash; }
+  };
+  struct NodeEqual {
+    bool operator()(const ConnectionNode& a, const ConnectionNode& b) const noexcept {
+      return &a == &b;
+    }
+  };
+  using Set = bi::unordered_set<ConnectionNode, bi::hash<NodeHash>, bi::equal<NodeEqual>,
+                                bi::power_2_buckets<true>, bi::compare_hash<true>>;
+  using List = bi::list<ConnectionNode>;
+
+  void grow();
+
+  std::vector<Set::bucket_type> buckets_;
+  Set set_;
+  List lists_[kTimerClasses];
+};
+
+}  // namespace flowkit::detail

@@ -1,0 +1,600 @@
+#include "flowkit/capture_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace flowkit {
+namespace {
+
+constexpr std::size_t kBufferSize = std::size_t{1} << 21;
+// No link layer produces frames this large; a record claiming more is corruption, and the bound
+// keeps a corrupt length from making us allocate gigabytes.
+constexpr std::uint32_t kMaxRecordBytes = std::uint32_t{256} << 20;
+constexpr std::uint32_t kMaxBlockBytes = kMaxRecordBytes + 4096;
+
+constexpr std::uint32_t kPcapMicro = 0xa1b2c3d4;
+constexpr std::uint32_t kPcapNano = 0xa1b23c4d;
+constexpr std::uint32_t kPcapKuznetzov = 0xa1b2cd34;  // microseconds, 8 extra bytes per record
+constexpr std::size_t kPcapFileHeaderSize = 24;
+constexpr std::uint32_t kPcapLinkTypeMask = 0x03FFFFFF;  // upper bits carry FCS information
+
+constexpr std::uint32_t kSectionHeaderBlock = 0x0A0D0D0A;
+constexpr std::uint32_t kInterfaceDescriptionBlock = 1;
+constexpr std::uint32_t kObsoletePacketBlock = 2;
+constexpr std::uint32_t kSimplePacketBlock = 3;
+constexpr std::uint32_t kEnhancedPacketBlock = 6;
+constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
+constexpr std::size_t kBlockOverhead = 12;  // type, leading and trailing length
+constexpr std::size_t kMinSectionHeaderSize = 28;
+
+constexpr std::uint16_t kOptionEnd = 0;
+constexpr std::uint16_t kOptionTsResolution = 9;
+constexpr std::uint16_t kOptionTsOffset = 14;
+
+constexpr std::uint64_t kNanosPerSecond = 1'000'000'000;
+constexpr std::array<std::uint64_t, 20> kPow10 = {
+    1ULL,
+    10ULL,
+    100ULL,
+    1'000ULL,
+    10'000ULL,
+    100'000ULL,
+    1'000'000ULL,
+    10'000'000ULL,
+    100'000'000ULL,
+    1'000'000'000ULL,
+    10'000'000'000ULL,
+    100'000'000'000ULL,
+    1'000'000'000'000ULL,
+    10'000'000'000'000ULL,
+    100'000'000'000'000ULL,
+    1'000'000'000'000'000ULL,
+    10'000'000'000'000'000ULL,
+    100'000'000'000'000'000ULL,
+    1'000'000'000'000'000'000ULL,
+    10'000'000'000'000'000'000ULL,
+};
+
+/// Integers as a file section stores them; files may come from a machine of either byte order.
+class ByteOrder {
+ public:
+  constexpr explicit ByteOrder(bool big_endian = false) noexcept : big_(big_endian) {}
+
+  [[nodiscard]] std::uint16_t u16(const std::byte* p) const noexcept {
+    const auto a = std::to_integer<std::uint16_t>(p[0]);
+    const auto b = std::to_integer<std::uint16_t>(p[1]);
+    return static_cast<std::uint16_t>(big_ ? (a << 8) | b : (b << 8) | a);
+  }
+  [[nodiscard]] std::uint32_t u32(const std::byte* p) const noexcept {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const auto b = std::to_integer<std::uint32_t>(p[big_ ? i : 3 - i]);
+      v = (v << 8) | b;
+    }
+    return v;
+  }
+  [[nodiscard]] std::uint64_t u64(const std::byte* p) const noexcept {
+    const std::uint64_t first = u32(p);
+    const std::uint64_t second = u32(p + 4);
+    return big_ ? (first << 32) | second : (second << 32) | first;
+  }
+
+ private:
+  bool big_;
+};
+
+/// How many ticks make a second: 10^exponent or 2^exponent (pcapng's if_tsresol).
+struct TimeScale {
+  bool power_of_two = false;
+  unsigned exponent = 6;
+};
+
+// All arithmetic is modulo 2^64 and the result is read as signed: only times beyond +-292 years
+// of 1970 (which appear in fuzzed and broken files) wrap instead of being undefined.
+std::uint64_t ticks_to_nanoseconds(std::uint64_t ticks, TimeScale scale) noexcept {
+  unsigned e = scale.exponent;
+  std::uint64_t seconds = 0;
+  std::uint64_t fraction_ns = 0;
+  if (scale.power_of_two) {
+    seconds = e >= 64 ? 0 : ticks >> e;
+    std::uint64_t fraction = e >= 64 ? ticks : ticks & ((std::uint64_t{1} << e) - 1);
+    // fraction * 10^9 must fit in 64 bits: drop precision finer than 2^-34 s (~58 ps).
+    if (e > 34) {
+      const unsigned drop = e - 34;
+      fraction = drop >= 64 ? 0 : fraction >> drop;
+      e = 34;
+    }
+    fraction_ns = (fraction * kNanosPerSecond) >> e;
+  } else if (e < kPow10.size()) {
+    const std::uint64_t unit = kPow10[e];
+    seconds = ticks / unit;
+    const std::uint64_t fraction = ticks % unit;
+    fraction_ns = e <= 9 ? fraction * kPow10[9 - e] : fraction / kPow10[e - 9];
+  } else {
+    // Ticks finer than 10^-19 s: no 64-bit count reaches a whole second.
+    fraction_ns = e - 9 < kPow10.size() ? ticks / kPow10[e - 9] : 0;
+  }
+  return seconds * kNanosPerSecond + fraction_ns;
+}
+
+Timestamp to_timestamp(std::uint64_t nanoseconds) noexcept {
+  return Timestamp{static_cast<std::int64_t>(nanoseconds)};
+}
+
+std::string error_text(int error) { return std::generic_category().message(error); }
+
+/// "3c 21 44 4f \"<!DO\"": what a file that is not a capture starts with.
+std::string describe_bytes(std::span<const std::byte> bytes) {
+  std::string hex;
+  std::string text;
+  for (const std::byte b : bytes) {
+    const auto c = std::to_integer<unsigned char>(b);
+    if (!hex.empty()) hex += ' ';
+    hex += fmt::format("{:02x}", c);
+    text += std::isprint(c) != 0 ? static_cast<char>(c) : '.';
+  }
+  return fmt::format("{} \"{}\"", hex, text);
+}
+
+/// A hint for the usual suspects: compressed captures and other capture formats.
+std::string_view format_hint(std::span<const std::byte> head) {
+  auto starts_with = [head](std::initializer_list<unsigned char> prefix) {
+    if (head.size() < prefix.size()) return false;
+    return std::equal(prefix.begin(), prefix.end(), head.begin(),
+                      [](unsigned char c, std::byte b) { return std::byte{c} == b; });
+  };
+  if (starts_with({0x1f, 0x8b})) return "; it looks gzip-compressed: decompress it first";
+  if (starts_with({'B', 'Z', 'h'})) return "; it looks bzip2-compressed: decompress it first";
+  if (starts_with({0xfd, '7', 'z', 'X', 'Z'})) return "; it looks xz-compressed: decompress it first";
+  if (starts_with({0x28, 0xb5, 0x2f, 0xfd})) return "; it looks zstd-compressed: decompress it first";
+  if (starts_with({'s', 'n', 'o', 'o', 'p'})) return "; it looks like a snoop capture: convert it with editcap";
+  return "";
+}
+
+}  // namespace
+
+class CaptureFileReader::Impl {
+ public:
+  explicit Impl(std::string path) : path_(std::move(path)) {
+    display_ = path_ == "-" ? "<stdin>" : path_;
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (owns_fd_ && fd_ >= 0) ::close(fd_);
+  }
+
+  void open() {
+    if (path_ == "-") {
+      fd_ = STDIN_FILENO;
+      owns_fd_ = false;
+    } else {
+      fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) fail(fmt::format("cannot open: {}", error_text(errno)));
+      owns_fd_ = true;
+    }
+    struct stat info {};
+    if (::fstat(fd_, &info) != 0) fail(fmt::format("cannot stat: {}", error_text(errno)));
+    if (S_ISDIR(info.st_mode)) fail("is a directory, not a capture file");
+    if (S_ISREG(info.st_mode)) size_ = static_cast<std::uint64_t>(info.st_size);
+    // Sequential scans: let the kernel read ahead aggressively.
+    if (size_) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+    buffer_ = std::make_unique_for_overwrite<std::byte[]>(kBufferSize);
+    capacity_ = kBufferSize;
+    read_file_header();
+  }
+
+  std::optional<RawFrame> next() {
+    return format_ == Format::Pcap ? next_pcap() : next_pcapng();
+  }
+
+  [[nodiscard]] int link_type() const noexcept { return link_type_; }
+  [[nodiscard]] std::uint32_t snaplen() const noexcept { return snaplen_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] std::uint64_t offset() const noexcept { return buffer_offset_ + begin_; }
+  [[nodiscard]] std::optional<std::uint64_t> size() const noexcept { return size_; }
+
+ private:
+  enum class Format : unsigned char { Pcap, Pcapng };
+
+  struct Interface {
+    int link_type = 0;
+    std::uint32_t snaplen = 0;
+    TimeScale scale;
+    std::uint64_t offset_ns = 0;  // if_tsoffset, already in nanoseconds
+  };
+
+  struct Block {
+    std::uint32_t type = 0;
+    std::size_t length = 0;  // total, including the 12 bytes of framing
+    std::uint64_t offset = 0;
+  };
+
+  [[noreturn]] void fail(std::string_view what) const {
+    throw CaptureError(fmt::format("{}: {}", display_, what));
+  }
+
+  // --- buffering --------------------------------------------------------------------------
+
+  [[nodiscard]] std::size_t available() const noexcept { return end_ - begin_; }
+  [[nodiscard]] const std::byte* cursor() const noexcept { return buffer_.get() + begin_; }
+  void consume(std::size_t n) noexcept { begin_ += n; }
+
+  /// Makes at least `n` bytes available at cursor(); false when the file ends first, in which
+  /// case everything left in the file is available.
+  bool fill(std::size_t n) {
+    if (available() >= n) return true;
+    if (eof_) return false;
+    // Compact when the record would not fit, or when only a sliver is left to read into.
+    if (capacity_ - begin_ < n || capacity_ - end_ < capacity_ / 4) make_room(n);
+    while (available() < n) {
+      const ssize_t got = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
+      if (got > 0) {
+        end_ += static_cast<std::size_t>(got);
+      } else if (got == 0) {
+        eof_ = true;
+        return false;
+      } else if (errno != EINTR) {
+        fail(fmt::format("read error at byte {}: {}", buffer_offset_ + end_, error_text(errno)));
+      }
+    }
+    return true;
+  }
+
+  void make_room(std::size_t n) {
+    const std::size_t live = available();
+    if (n > capacity_) {
+      const std::size_t grown = std::max(n, capacity_ * 2);
+      auto fresh = std::make_unique_for_overwrite<std::byte[]>(grown);
+      if (live > 0) std::memcpy(fresh.get(), cursor(), live);
+      buffer_ = std::move(fresh);
+      capacity_ = grown;
+    } else if (live > 0 && begin_ > 0) {
+      std::memmove(buffer_.get(), cursor(), live);
+    }
+    buffer_offset_ += begin_;
+    begin_ = 0;
+    end_ = live;
+  }
+
+  // --- file header ------------------------------------------------------------------------
+
+  void read_file_header() {
+    fill(kPcapFileHeaderSize);
+    if (available() == 0) fail("empty file (0 bytes), not a capture file");
+    const std::span<const std::byte> head{cursor(), std::min<std::size_t>(available(), 8)};
+    if (available() < 4) {
+      fail(fmt::format("too short to be a capture file ({} bytes: {})", available(),
+                       describe_bytes(head)));
+    }
+    const std::uint32_t magic_le = ByteOrder{false}.u32(cursor());
+    const std::uint32_t magic_be = ByteOrder{true}.u32(cursor());
+    if (magic_le == kSectionHeaderBlock) {
+      format_ = Format::Pcapng;
+      read_pcapng_preamble();
+      return;
+    }
+    for (const bool big : {false, true}) {
+      const std::uint32_t magic = big ? magic_be : magic_le;
+      if (magic != kPcapMicro && magic != kPcapNano && magic != kPcapKuznetzov) continue;
+      if (available() < kPcapFileHeaderSize) {
+        fail(fmt::format("truncated pcap file header ({} bytes needed, {} present)",
+                         kPcapFileHeaderSize, available()));
+      }
+      order_ = ByteOrder{big};
+      nanosecond_ = magic == kPcapNano;
+      record_header_size_ = magic == kPcapKuznetzov ? 24 : 16;
+      const std::byte* p = cursor();
+      const std::uint16_t major = order_.u16(p + 4);
+      const std::uint16_t minor = order_.u16(p + 6);
+      if (major != 2) fail(fmt::format("unsupported pcap version {}.{}", major, minor));
+      snaplen_ = order_.u32(p + 16);
+      link_type_ = static_cast<int>(order_.u32(p + 20) & kPcapLinkTypeMask);
+      consume(kPcapFileHeaderSize);
+      return;
+    }
+    fail(fmt::format("not a pcap or pcapng file (starts with {}){}", describe_bytes(head),
+                     format_hint(head)));
+  }
+
+  // --- classic pcap -----------------------------------------------------------------------
+
+  std::optional<RawFrame> next_pcap() {
+    const std::uint64_t start = offset();
+    if (!fill(record_header_size_)) {
+      if (available() == 0) return std::nullopt;
+      fail(fmt::format("truncated record header at byte {} ({} bytes needed, {} remain)", start,
+                       record_header_size_, available()));
+    }
+    const std::byte* p = cursor();
+    const std::uint64_t seconds = order_.u32(p);
+    const std::uint64_t fraction = order_.u32(p + 4);
+    const std::uint32_t caplen = order_.u32(p + 8);
+    const std::uint32_t wire_length = order_.u32(p + 12);
+    if (caplen > kMaxRecordBytes) {
+      fail(fmt::format("corrupt packet record at byte {}: captured length {} is absurd (limit {})",
+                       start, caplen, kMaxRecordBytes));
+    }
+    const std::size_t total = record_header_size_ + caplen;
+    if (!fill(total)) {
+      fail(fmt::format("truncated packet record at byte {} (header says {} bytes, {} remain)",
+                       start, caplen, available() - record_header_size_));
+    }
+    p = cursor();  // fill() may have moved the buffer
+    const std::uint64_t ns = seconds * kNanosPerSecond + fraction * (nanosecond_ ? 1 : 1000);
+    RawFrame frame{to_timestamp(ns), link_type_,
+                   std::span<const std::byte>{p + record_header_size_, caplen},
+                   std::max(wire_length, caplen)};
+    consume(total);
+    return frame;
+  }
+
+  // --- pcapng -----------------------------------------------------------------------------
+
+  static bool is_packet_block(std::uint32_t type) noexcept {
+    return type == kEnhancedPacketBlock || type == kSimplePacketBlock ||
+           type == kObsoletePacketBlock;
+  }
+
+  /// Reads and checks the first interfaces so link_type() answers before the first packet.
+  void read_pcapng_preamble() {
+    while (link_type_ < 0) {
+      const auto block = peek_block();
+      if (!block || is_packet_block(block->type)) break;
+      handle_block(*block);
+    }
+  }
+
+  std::optional<RawFrame> next_pcapng() {
+    while (const auto block = peek_block()) {
+      if (auto frame = handle_block(*block)) return frame;
+    }
+    return std::nullopt;
+  }
+
+  /// Validates the framing of the block at the cursor and makes all of it available.
+  std::optional<Block> peek_block() {
+    const std::uint64_t start = offset();
+    if (!fill(8)) {
+      if (available() == 0) return std::nullopt;
+      fail(fmt::format("truncated block header at byte {} (8 bytes needed, {} remain)", start,
+                       available()));
+    }
+    Block block{order_.u32(cursor()), 0, start};
+    if (block.type == kSectionHeaderBlock) {
+      // The section's byte order decides how even its own length is read.
+      if (!fill(12)) {
+        fail(fmt::format("truncated section header block at byte {} ({} bytes remain)", start,
+                         available()));
+      }
+      const std::byte* p = cursor();
+      if (ByteOrder{false}.u32(p + 8) == kByteOrderMagic) {
+        order_ = ByteOrder{false};
+      } else if (ByteOrder{true}.u32(p + 8) == kByteOrderMagic) {
+        order_ = ByteOrder{true};
+      } else {
+        fail(fmt::format("section header block at byte {} has a bad byte-order magic ({})", start,
+                         describe_bytes({p + 8, 4})));
+      }
+    }
+    const std::uint32_t length = order_.u32(cursor() + 4);
+    if (length < kBlockOverhead || length % 4 != 0) {
+      fail(fmt::format("bad block length {} at byte {} (a block is at least 12 bytes and a "
+                       "multiple of 4)",
+                       length, start));
+    }
+    if (length > kMaxBlockBytes) {
+      fail(fmt::format("corrupt block at byte {}: length {} is absurd (limit {})", start, length,
+                       kMaxBlockBytes));
+    }
+    if (block.type == kSectionHeaderBlock && length < kMinSectionHeaderSize) {
+      fail(fmt::format("bad section header block length {} at byte {} (at least {})", length,
+                       start, kMinSectionHeaderSize));
+    }
+    if (!fill(length)) {
+      fail(fmt::format("truncated block at byte {} (block length says {} bytes, {} remain)", start,
+                       length, available()));
+    }
+    const std::uint32_t trailing = order_.u32(cursor() + length - 4);
+    if (trailing != length) {
+      fail(fmt::format("block at byte {}: trailing length {} does not match leading length {}",
+                       start, trailing, length));
+    }
+    block.length = length;
+    return block;
+  }
+
+  /// Consumes the block at the cursor; a frame when it was a packet block.
+  std::optional<RawFrame> handle_block(const Block& block) {
+    const std::span<const std::byte> body{cursor() + 8, block.length - kBlockOverhead};
+    std::optional<RawFrame> frame;
+    switch (block.type) {
+      case kSectionHeaderBlock:
+        read_section_header(block, body);
+        break;
+      case kInterfaceDescriptionBlock:
+        read_interface(block, body);
+        break;
+      case kEnhancedPacketBlock:
+        frame = read_enhanced_packet(block, body);
+        break;
+      case kSimplePacketBlock:
+        frame = read_simple_packet(block, body);
+        break;
+      case kObsoletePacketBlock:
+        frame = read_obsolete_packet(block, body);
+        break;
+      default:
+        break;  // statistics, name resolution, secrets, custom blocks: nothing for us
+    }
+    // The frame points into the buffer, which stays put until the next fill().
+    consume(block.length);
+    return frame;
+  }
+
+  void read_section_header(const Block& block, std::span<const std::byte> body) {
+    const std::uint16_t major = order_.u16(body.data() + 4);
+    const std::uint16_t minor = order_.u16(body.data() + 6);
+    if (major != 1) {
+      fail(fmt::format("section header block at byte {}: unsupported pcapng version {}.{}",
+                       block.offset, major, minor));
+    }
+    interfaces_.clear();  // interface ids are numbered per section
+  }
+
+  void read_interface(const Block& block, std::span<const std::byte> body) {
+    if (body.size() < 8) {
+      fail(fmt::format("interface description block at byte {} is too short ({} bytes)",
+                       block.offset, block.length));
+    }
+    Interface iface;
+    iface.link_type = order_.u16(body.data());
+    iface.snaplen = order_.u32(body.data() + 4);
+    auto options = body.subspan(8);
+    while (options.size() >= 4) {
+      const std::uint16_t code = order_.u16(options.data());
+      const std::size_t length = order_.u16(options.data() + 2);
+      if (code == kOptionEnd) break;
+      const std::size_t padded = (length + 3) & ~std::size_t{3};
+      if (options.size() - 4 < padded) {
+        fail(fmt::format("interface description block at byte {}: option {} runs past the block",
+                         block.offset, code));
+      }
+      const std::byte* value = options.data() + 4;
+      if (code == kOptionTsResolution && length >= 1) {
+        const auto raw = std::to_integer<unsigned>(value[0]);
+        iface.scale = TimeScale{(raw & 0x80U) != 0, raw & 0x7FU};
+      } else if (code == kOptionTsOffset && length == 8) {
+        iface.offset_ns = order_.u64(value) * kNanosPerSecond;
+      }
+      options = options.subspan(4 + padded);
+    }
+    if (link_type_ < 0) {
+      link_type_ = iface.link_type;
+      snaplen_ = iface.snaplen;
+    }
+    interfaces_.push_back(iface);
+  }
+
+  const Interface& interface_for(const Block& block, std::uint32_t id) const {
+    if (id >= interfaces_.size()) {
+      fail(fmt::format("packet block at byte {} refers to interface {}, but its section declares "
+                       "{} interface(s)",
+                       block.offset, id, interfaces_.size()));
+    }
+    return interfaces_[id];
+  }
+
+  RawFrame make_frame(const Block& block, const Interface& iface, std::uint64_t ticks,
+                      std::span<const std::byte> data, std::uint32_t caplen,
+                      std::uint32_t wire_length) const {
+    if (caplen > data.size()) {
+      fail(fmt::format("packet block at byte {}: captured length {} exceeds the {} bytes the "
+                       "block holds",
+                       block.offset, caplen, data.size()));
+    }
+    const std::uint64_t ns = ticks_to_nanoseconds(ticks, iface.scale) + iface.offset_ns;
+    return RawFrame{to_timestamp(ns), iface.link_type, data.first(caplen),
+                    std::max(wire_length, caplen)};
+  }
+
+  RawFrame read_enhanced_packet(const Block& block, std::span<const std::byte> body) const {
+    if (body.size() < 20) {
+      fail(fmt::format("enhanced packet block at byte {} is too short ({} bytes)", block.offset,
+                       block.length));
+    }
+    const std::byte* p = body.data();
+    const Interface& iface = interface_for(block, order_.u32(p));
+    const std::uint64_t ticks = (std::uint64_t{order_.u32(p + 4)} << 32) | order_.u32(p + 8);
+    return make_frame(block, iface, ticks, body.subspan(20), order_.u32(p + 12),
+                      order_.u32(p + 16));
+  }
+
+  RawFrame read_simple_packet(const Block& block, std::span<const std::byte> body) const {
+    if (body.size() < 4) {
+      fail(fmt::format("simple packet block at byte {} is too short ({} bytes)", block.offset,
+                       block.length));
+    }
+    const Interface& iface = interface_for(block, 0);
+    const std::uint32_t wire_length = order_.u32(body.data());
+    // No captured length field: the data is the original packet cut to snaplen and the block.
+    auto data = body.subspan(4);
+    std::size_t caplen = std::min<std::size_t>(wire_length, data.size());
+    if (iface.snaplen != 0) caplen = std::min<std::size_t>(caplen, iface.snaplen);
+    // Simple packet blocks carry no timestamp.
+    RawFrame frame = make_frame(block, iface, 0, data, static_cast<std::uint32_t>(caplen),
+                                wire_length);
+    frame.ts = Timestamp{0};
+    return frame;
+  }
+
+  RawFrame read_obsolete_packet(const Block& block, std::span<const std::byte> body) const {
+    if (body.size() < 20) {
+      fail(fmt::format("packet block at byte {} is too short ({} bytes)", block.offset,
+                       block.length));
+    }
+    const std::byte* p = body.data();
+    const Interface& iface = interface_for(block, order_.u16(p));
+    const std::uint64_t ticks = (std::uint64_t{order_.u32(p + 4)} << 32) | order_.u32(p + 8);
+    return make_frame(block, iface, ticks, body.subspan(20), order_.u32(p + 12),
+                      order_.u32(p + 16));
+  }
+
+  std::string path_;
+  std::string display_;
+  int fd_ = -1;
+  bool owns_fd_ = false;
+  std::optional<std::uint64_t> size_;
+
+  std::unique_ptr<std::byte[]> buffer_;
+  std::size_t capacity_ = 0;
+  std::size_t begin_ = 0;            // first unconsumed byte
+  std::size_t end_ = 0;              // one past the last byte read
+  std::uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
+  bool eof_ = false;
+
+  Format format_ = Format::Pcap;
+  ByteOrder order_;
+  int link_type_ = -1;
+  std::uint32_t snaplen_ = 0;
+  bool nanosecond_ = false;
+  std::size_t record_header_size_ = 16;
+  std::vector<Interface> interfaces_;
+};
+
+CaptureFileReader CaptureFileReader::open(const std::string& path) {
+  auto impl = std::make_unique<Impl>(path);
+  impl->open();
+  return CaptureFileReader{std::move(impl)};
+}
+
+CaptureFileReader::CaptureFileReader(std::unique_ptr<Impl> impl) noexcept
+    : impl_(std::move(impl)) {}
+CaptureFileReader::CaptureFileReader(CaptureFileReader&&) noexcept = default;
+CaptureFileReader& CaptureFileReader::operator=(CaptureFileReader&&) noexcept = default;
+CaptureFileReader::~CaptureFileReader() = default;
+
+std::optional<RawFrame> CaptureFileReader::next() { return impl_->next(); }
+int CaptureFileReader::link_type() const noexcept { return impl_->link_type(); }
+std::uint32_t CaptureFileReader::snaplen() const noexcept { return impl_->snaplen(); }
+const std::string& CaptureFileReader::path() const noexcept { return impl_->path(); }
+std::uint64_t CaptureFileReader::bytes_read() const noexcept { return impl_->offset(); }
+std::optional<std::uint64_t> CaptureFileReader::size() const noexcept { return impl_->size(); }
+
+}  // namespace flowkit

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what is missing, builds, runs every test,
+# then builds and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   scripts/test.sh [--quick]     (--quick skips the sanitizer pass)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$root/scripts/setup.sh" --build-dir "$root/build"
+echo "== tests (RelWithDebInfo)"
+ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
+
+if [ "$quick" -eq 0 ]; then
+  "$root/scripts/setup.sh" --build-dir "$root/build-asan" --sanitize
+  echo "== tests under ASan+UBSan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+fi

@@ -33,7 +33,9 @@ constexpr std::uint16_t kChecksumSpoiler = 0x5A5A;
 
 using Bytes = std::vector<std::byte>;
 
-void put8(Bytes& out, std::uint32_t v) { out.push_back(static_cast<std::byte>(v & 0xFFU)); }
+void put8(Bytes& out, std::uint32_t v) {
+  out.push_back(static_cast<std::byte>(v & 0xFFU));
+}
 void put16(Bytes& out, std::uint32_t v) {
   put8(out, v >> 8);
   put8(out, v);
@@ -58,7 +60,8 @@ class Checksum {
  public:
   void add(std::span<const std::byte> data) noexcept {
     for (std::size_t i = 0; i + 1 < data.size(); i += 2) {
-      sum_ += (std::to_integer<std::uint32_t>(data[i]) << 8) | std::to_integer<std::uint32_t>(data[i + 1]);
+      sum_ += (std::to_integer<std::uint32_t>(data[i]) << 8) |
+              std::to_integer<std::uint32_t>(data[i + 1]);
     }
     if (data.size() % 2 != 0) sum_ += std::to_integer<std::uint32_t>(data.back()) << 8;
   }
@@ -87,7 +90,9 @@ std::array<std::byte, 16> parse_address(std::string_view text, bool v6) {
   return out;
 }
 
-bool is_v6_text(std::string_view address) { return address.find(':') != std::string_view::npos; }
+bool is_v6_text(std::string_view address) {
+  return address.find(':') != std::string_view::npos;
+}
 
 /// Ethertype chain as it follows the MAC addresses: each tag's TPID and TCI, then the ethertype.
 Bytes tag_chain(std::span<const std::pair<std::uint16_t, std::uint16_t>> vlans,
@@ -134,7 +139,8 @@ Frame wrap(Link link, std::span<const std::byte> chain, std::span<const std::byt
       break;
     case Link::Null:
     case Link::Raw:
-      if (tagged) throw std::invalid_argument("PacketBuilder: VLAN tags need an Ethernet or SLL link");
+      if (tagged)
+        throw std::invalid_argument("PacketBuilder: VLAN tags need an Ethernet or SLL link");
       if (link == Link::Null) {
         // Host byte order of the capturing machine; our pcap files are little-endian.
         const std::uint32_t family = v6 ? kBsdAfInet6 : kBsdAfInet;
@@ -192,8 +198,7 @@ Bytes ipv6_header(std::span<const std::byte, 16> src, std::span<const std::byte,
   return h;
 }
 
-Bytes fragment_header(std::uint8_t next_header, std::uint32_t offset, bool more,
-                      std::uint32_t id) {
+Bytes fragment_header(std::uint8_t next_header, std::uint32_t offset, bool more, std::uint32_t id) {
   Bytes h;
   put8(h, next_header);
   put8(h, 0);
@@ -243,9 +248,9 @@ std::vector<std::byte> bytes_of(std::string_view text) {
 
 struct PacketBuilder::IpPacket {
   Bytes bytes;
-  std::size_t header_length = 0;    // everything before the L4 header
-  std::size_t unfragmentable = 0;   // IPv6: fixed header plus per-fragment extension headers
-  std::size_t next_header_at = 0;   // IPv6: the byte naming the first fragmentable header
+  std::size_t header_length = 0;   // everything before the L4 header
+  std::size_t unfragmentable = 0;  // IPv6: fixed header plus per-fragment extension headers
+  std::size_t next_header_at = 0;  // IPv6: the byte naming the first fragmentable header
 };
 
 PacketBuilder& PacketBuilder::link(Link l) {
@@ -358,7 +363,9 @@ PacketBuilder& PacketBuilder::udp(std::uint16_t sport, std::uint16_t dport) {
   return *this;
 }
 
-PacketBuilder& PacketBuilder::payload(std::string_view text) { return payload(bytes_of(text)); }
+PacketBuilder& PacketBuilder::payload(std::string_view text) {
+  return payload(bytes_of(text));
+}
 
 PacketBuilder& PacketBuilder::payload(std::span<const std::byte> bytes) {
   payload_.assign(bytes.begin(), bytes.end());
@@ -491,7 +498,9 @@ Frame PacketBuilder::frame(std::span<const std::byte> ip_packet) const {
   return wrap(link_, chain, ip_packet, ts_);
 }
 
-Frame PacketBuilder::build() const { return frame(build_ip().bytes); }
+Frame PacketBuilder::build() const {
+  return frame(build_ip().bytes);
+}
 
 std::vector<Frame> PacketBuilder::fragments(std::size_t max_payload) const {
   const std::size_t chunk = max_payload & ~std::size_t{7};
@@ -548,8 +557,8 @@ Frame ipv4_fragment(std::string_view src, std::string_view dst, std::uint16_t id
   }
   const auto s = parse_address(src, false);
   const auto d = parse_address(dst, false);
-  Bytes packet = ipv4_header(s, d, {}, id, (more ? 0x2000U : 0U) | (offset / 8), 64, protocol,
-                             data.size());
+  Bytes packet =
+      ipv4_header(s, d, {}, id, (more ? 0x2000U : 0U) | (offset / 8), 64, protocol, data.size());
   fill_ipv4_checksum(packet, false);
   append(packet, data);
   return wrap(Link::Ethernet, tag_chain({}, kEtherTypeIpv4), packet, ts);
@@ -600,8 +609,12 @@ PacketBuilder TcpSession::packet(Side side) const {
   return b;
 }
 
-PacketBuilder TcpSession::client_packet() const { return packet(Side::Client); }
-PacketBuilder TcpSession::server_packet() const { return packet(Side::Server); }
+PacketBuilder TcpSession::client_packet() const {
+  return packet(Side::Client);
+}
+PacketBuilder TcpSession::server_packet() const {
+  return packet(Side::Server);
+}
 
 Frame TcpSession::emit(Side side, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
                        std::string_view data) {
@@ -621,7 +634,9 @@ std::vector<Frame> TcpSession::handshake() {
   return out;
 }
 
-Frame TcpSession::syn() { return emit(Side::Client, options_.client_isn, 0, tcp_flags::SYN, {}); }
+Frame TcpSession::syn() {
+  return emit(Side::Client, options_.client_isn, 0, tcp_flags::SYN, {});
+}
 
 Frame TcpSession::syn_ack() {
   return emit(Side::Server, options_.server_isn, options_.client_isn + 1,

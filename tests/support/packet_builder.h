@@ -36,7 +36,7 @@ constexpr std::uint8_t CWR = 0x80;
 struct Frame {
   Timestamp ts{};
   int link_type = 1;
-  std::vector<std::byte> bytes;
+  std::vector<std::byte> bytes{};
   std::uint32_t wire_length = 0;  ///< 0: the same as bytes.size()
 
   [[nodiscard]] RawFrame view() const noexcept;
@@ -56,7 +56,7 @@ class PacketBuilder {
   PacketBuilder& vlan(std::uint16_t id, std::uint16_t tpid = 0x8100);
   PacketBuilder& ipv4(std::string_view src, std::string_view dst);
   PacketBuilder& ipv6(std::string_view src, std::string_view dst);
-  PacketBuilder& ttl(std::uint8_t ttl);  ///< IPv4 TTL or IPv6 hop limit (default 64)
+  PacketBuilder& ttl(std::uint8_t ttl);    ///< IPv4 TTL or IPv6 hop limit (default 64)
   PacketBuilder& ip_id(std::uint16_t id);  ///< IPv4 identification; IPv6 fragment id
   /// Raw IPv4 options, zero-padded (end-of-options) to a multiple of 4, at most 40 bytes.
   PacketBuilder& ipv4_option(std::span<const std::byte> options);
@@ -69,7 +69,7 @@ class PacketBuilder {
   PacketBuilder& tcp(std::uint16_t sport, std::uint16_t dport);
   PacketBuilder& seq(std::uint32_t seq);
   PacketBuilder& ack(std::uint32_t ack);
-  PacketBuilder& flags(std::uint8_t flags);  ///< default ACK
+  PacketBuilder& flags(std::uint8_t flags);     ///< default ACK
   PacketBuilder& window(std::uint16_t window);  ///< default 65535
   PacketBuilder& urgent(std::uint16_t pointer);
   /// Raw TCP options, zero-padded to a multiple of 4, at most 40 bytes.
@@ -158,7 +158,7 @@ class TcpSession {
     std::uint32_t client_isn = 1000;
     std::uint32_t server_isn = 5000;
     Link link = Link::Ethernet;
-    std::vector<std::uint16_t> vlans;
+    std::vector<std::uint16_t> vlans{};  // outermost first; {} keeps designated initializers quiet
     Timestamp start = std::chrono::seconds(1700000000);
     std::uint16_t window = 65535;
   };

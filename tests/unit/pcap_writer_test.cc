@@ -71,8 +71,7 @@ struct Owned {
   std::uint32_t wire_length = 0;
 
   [[nodiscard]] RawFrame view() const {
-    return RawFrame{ts, link_type, std::as_bytes(std::span{data.data(), data.size()}),
-                    wire_length};
+    return RawFrame{ts, link_type, std::as_bytes(std::span{data.data(), data.size()}), wire_length};
   }
 };
 
@@ -148,8 +147,10 @@ TEST(PcapWriterTest, FileHeaderIsStandardLittleEndianPcap) {
   const auto ns = dir.file("ns.pcap");
   PcapWriter(us, 113, 1234).close();
   PcapWriter(ns, 276, 65535, true).close();
-  const std::string expected_us("\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xd2\x04\0\0\x71\0\0\0", 24);
-  const std::string expected_ns("\x4d\x3c\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x14\x01\0\0", 24);
+  const std::string expected_us(
+      "\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xd2\x04\0\0\x71\0\0\0", 24);
+  const std::string expected_ns(
+      "\x4d\x3c\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x14\x01\0\0", 24);
   EXPECT_EQ(slurp(us), expected_us);
   EXPECT_EQ(slurp(ns), expected_ns);
   auto reader = CaptureFileReader::open(ns);
@@ -320,9 +321,8 @@ TEST(PcapWriterTest, TsharkReadsOurFiles) {
       ASSERT_LT(i, frames.size()) << "unexpected tshark output: " << line;
       const std::int64_t ns = frames[i].ts.count();
       const std::int64_t shown = nanosecond ? ns : ns / 1000 * 1000;
-      EXPECT_EQ(line, fmt::format("{}.{:09}\t{}\t{}", shown / 1'000'000'000,
-                                  shown % 1'000'000'000, frames[i].wire_length,
-                                  frames[i].data.size()));
+      EXPECT_EQ(line, fmt::format("{}.{:09}\t{}\t{}", shown / 1'000'000'000, shown % 1'000'000'000,
+                                  frames[i].wire_length, frames[i].data.size()));
       ++i;
     }
     EXPECT_EQ(i, frames.size());

@@ -487,3 +487,44 @@ TEST(TcpConnections, IndependentReassemblersDoNotShareState) {
 
 }  // namespace
 }  // namespace flowkit::testing
+
+namespace flowkit::testing {
+namespace {
+
+TEST(TcpConnections, ResetToSynMustAcknowledgeIt) {
+  TcpSession s;
+  auto frames = std::vector<Frame>{s.syn()};
+  // A blind reset whose ACK does not acknowledge the SYN is ignored...
+  frames.push_back(s.server_packet().flags(tcp_flags::RST | tcp_flags::ACK).seq(0).ack(1000).build());
+  frames = frames + std::vector<Frame>{s.syn_ack(), s.handshake_ack(), s.client_send("alive")};
+  Recorder rec;
+  const auto stats = run_frames(Config{}, rec, frames);
+  EXPECT_EQ(rec.bytes(Direction::ToServer), "alive");
+  EXPECT_EQ(stats.dropped(DropReason::TcpRstOutOfWindow), 1u);
+
+  // ...while a real refusal (ACK = ISN + 1) ends the attempt: nothing is announced.
+  TcpSession refused;
+  std::vector<Frame> refusal{refused.syn(),
+                             refused.server_packet().flags(tcp_flags::RST | tcp_flags::ACK).seq(0).ack(1001).build()};
+  Recorder rec2;
+  run_frames(Config{}, rec2, refusal);
+  EXPECT_TRUE(rec2.events.empty());
+}
+
+TEST(TcpConnections, TruncatedSegmentDeliversCapturedPrefix) {
+  TcpSession s;
+  auto frames = s.handshake();
+  auto cut = s.client_send("0123456789");
+  cut.bytes.resize(cut.bytes.size() - 4);  // snaplen cut: "012345" captured of 10
+  frames.push_back(cut);
+  frames.push_back(s.server_ack());  // the server got all ten
+  frames.push_back(s.client_send("after"));
+  Recorder rec;
+  run_frames(Config{}, rec, frames);
+  EXPECT_EQ(rec.bytes(Direction::ToServer), "012345after");
+  EXPECT_EQ(rec.events_starting("gap"),
+            std::vector<std::string>{"gap 1 to-server offset 6 length 4 acked-unseen"});
+}
+
+}  // namespace
+}  // namespace flowkit::testing

@@ -23,6 +23,7 @@ class CaptureError : public std::runtime_error {
 /// interfaces have different link types.
 ///
 /// Reads through a large buffer and hands out frames that point into it: no per-packet copy.
+/// Move-only; a moved-from reader may only be destroyed or assigned to.
 class CaptureFileReader {
  public:
   /// Opens `path`; "-" reads standard input. Throws CaptureError when the file cannot be opened

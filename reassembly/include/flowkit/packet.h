@@ -44,6 +44,9 @@ struct PacketInfo {
   std::uint8_t protocol = 0;         ///< final upper-layer protocol after IPv6 extension headers
   std::uint8_t ttl = 0;              ///< TTL or hop limit
   bool reassembled = false;          ///< built from IP fragments
+  /// The capture holds less than the IP header claims (snaplen, or a bad length): `ip`, `l4`
+  /// and `payload` are prefixes of the real ones.
+  bool truncated = false;
   std::span<const std::byte> frame;  ///< the whole captured frame (first fragment's, if reassembled)
   std::span<const std::byte> ip;     ///< the IP packet, header included, trimmed to its length
   std::span<const std::byte> l4;     ///< the upper-layer header and payload

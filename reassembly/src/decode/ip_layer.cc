@@ -1,4 +1,6 @@
 // IPv4 and IPv6: header validation, optional IPv4 header checksum, IPv6 extension header walk.
+#include <algorithm>
+
 #include "bytes.h"
 #include "checksum.h"
 #include "decode/decoder.h"
@@ -29,8 +31,9 @@ DecodeFailure decode_ipv4(std::span<const std::byte> l3, bool verify_checksum, P
   // Zero total length: a TSO/GSO super-packet captured before segmentation; trust the capture.
   if (total_length == 0) total_length = l3.size();
   if (total_length < header_length) return DropReason::BadIpHeader;
-  if (total_length > l3.size()) return DropReason::Truncated;
-  const auto ip = l3.first(total_length);
+  // Cut short by the capture: keep what is there; TCP can use a prefix of a segment.
+  pkt.truncated = total_length > l3.size();
+  const auto ip = l3.first(std::min(total_length, l3.size()));
   if (verify_checksum && internet_checksum(ip.first(header_length)) != 0) {
     return DropReason::BadIpChecksum;
   }
@@ -44,6 +47,7 @@ DecodeFailure decode_ipv4(std::span<const std::byte> l3, bool verify_checksum, P
   const std::uint16_t flags_offset = load16(ip, 6);
   const bool more = (flags_offset & 0x2000) != 0;
   const std::uint32_t offset = std::uint32_t{flags_offset & 0x1fffu} * 8;
+  if ((more || offset != 0) && pkt.truncated) return DropReason::Truncated;
   if (more || offset != 0) {
     fragment.is_fragment = true;
     fragment.id = load16(ip, 4);
@@ -62,8 +66,8 @@ DecodeFailure decode_ipv6(std::span<const std::byte> l3, PacketInfo& pkt,
   std::size_t payload_length = load16(l3, 4);
   // Zero payload length: a jumbogram or an unsegmented GSO packet; trust the capture.
   if (payload_length == 0) payload_length = l3.size() - 40;
-  if (40 + payload_length > l3.size()) return DropReason::Truncated;
-  const auto ip = l3.first(40 + payload_length);
+  pkt.truncated = 40 + payload_length > l3.size();
+  const auto ip = l3.first(std::min(40 + payload_length, l3.size()));
   pkt.ip = ip;
   pkt.src = IpAddress::v6(ip.subspan<8, 16>());
   pkt.dst = IpAddress::v6(ip.subspan<24, 16>());
@@ -101,6 +105,7 @@ DecodeFailure decode_ipv6(std::span<const std::byte> l3, PacketInfo& pkt,
           at += 8;
           continue;
         }
+        if (pkt.truncated) return DropReason::Truncated;
         fragment.is_fragment = true;
         fragment.id = load32(ip, at + 4);
         fragment.offset = offset;
@@ -127,6 +132,7 @@ DecodeFailure decode_ipv6(std::span<const std::byte> l3, PacketInfo& pkt,
 DecodeFailure decode_ip(std::span<const std::byte> l3, bool verify_checksum, PacketInfo& pkt,
                         FragmentView& fragment) noexcept {
   fragment = FragmentView{};
+  pkt.truncated = false;
   if (l3.empty()) return DropReason::Truncated;
   switch (load8(l3, 0) >> 4) {
     case 4:

@@ -2,6 +2,8 @@
 // loopback, raw IP and NFLOG. Each strips its header and hands back the IP packet.
 #include "decode/decoder.h"
 
+#include <algorithm>
+
 #include "bytes.h"
 #include "flowkit/link_type.h"
 
@@ -64,7 +66,12 @@ DecodeFailure by_ethertype(std::uint16_t type, std::span<const std::byte> rest,
         if (rest.size() < 8) return DropReason::Truncated;
         const std::uint16_t ppp = load16(rest, 6);
         if (ppp != 0x0021 && ppp != 0x0057) return DropReason::NotIp;
-        return by_ip_version(rest.subspan(8), out);
+        // The PPPoE length (PPP protocol field included) bounds the packet: what follows is
+        // Ethernet padding, even when the IP header claims otherwise.
+        const std::size_t length = load16(rest, 4);
+        if (length < 2) return DropReason::BadLinkHeader;
+        rest = rest.subspan(8);
+        return by_ip_version(rest.first(std::min(rest.size(), length - 2)), out);
       }
       case kEtherMpls: {
         // Pop labels until bottom of stack; the payload's version nibble tells IPv4 from IPv6.

@@ -44,7 +44,9 @@ DecodeFailure decode_tcp(PacketInfo& pkt, bool verify_checksum) noexcept {
   const std::size_t header_length = static_cast<std::size_t>(load8(l4, 12) >> 4) * 4;
   if (header_length < 20) return DropReason::BadL4Header;
   if (header_length > l4.size()) return DropReason::Truncated;
-  if (verify_checksum && transport_checksum(pkt, l4) != 0) return DropReason::BadL4Checksum;
+  if (verify_checksum && !pkt.truncated && transport_checksum(pkt, l4) != 0) {
+    return DropReason::BadL4Checksum;
+  }
   pkt.src_port = load16(l4, 0);
   pkt.dst_port = load16(l4, 2);
   auto& tcp = pkt.tcp;
@@ -61,6 +63,7 @@ DecodeFailure decode_tcp(PacketInfo& pkt, bool verify_checksum) noexcept {
 
 DecodeFailure decode_udp(PacketInfo& pkt, bool verify_checksum) noexcept {
   const auto l4 = pkt.l4;
+  if (pkt.truncated) return DropReason::Truncated;  // a datagram is only useful whole
   if (l4.size() < 8) return DropReason::Truncated;
   std::size_t length = load16(l4, 4);
   if (length == 0) length = l4.size();  // jumbogram

@@ -47,28 +47,16 @@ constexpr std::uint16_t kOptionTsResolution = 9;
 constexpr std::uint16_t kOptionTsOffset = 14;
 
 constexpr std::uint64_t kNanosPerSecond = 1'000'000'000;
-constexpr std::array<std::uint64_t, 20> kPow10 = {
-    1ULL,
-    10ULL,
-    100ULL,
-    1'000ULL,
-    10'000ULL,
-    100'000ULL,
-    1'000'000ULL,
-    10'000'000ULL,
-    100'000'000ULL,
-    1'000'000'000ULL,
-    10'000'000'000ULL,
-    100'000'000'000ULL,
-    1'000'000'000'000ULL,
-    10'000'000'000'000ULL,
-    100'000'000'000'000ULL,
-    1'000'000'000'000'000ULL,
-    10'000'000'000'000'000ULL,
-    100'000'000'000'000'000ULL,
-    1'000'000'000'000'000'000ULL,
-    10'000'000'000'000'000'000ULL,
-};
+// 10^0 .. 10^19: every power of ten that fits in 64 bits.
+constexpr auto kPow10 = [] {
+  std::array<std::uint64_t, 20> table{};
+  std::uint64_t value = 1;
+  for (auto& entry : table) {
+    entry = value;
+    value *= 10;  // wraps harmlessly after the last entry
+  }
+  return table;
+}();
 
 /// Integers as a file section stores them; files may come from a machine of either byte order.
 class ByteOrder {
@@ -136,7 +124,9 @@ Timestamp to_timestamp(std::uint64_t nanoseconds) noexcept {
   return Timestamp{static_cast<std::int64_t>(nanoseconds)};
 }
 
-std::string error_text(int error) { return std::generic_category().message(error); }
+std::string error_text(int error) {
+  return std::generic_category().message(error);
+}
 
 /// "3c 21 44 4f \"<!DO\"": what a file that is not a capture starts with.
 std::string describe_bytes(std::span<const std::byte> bytes) {
@@ -160,9 +150,12 @@ std::string_view format_hint(std::span<const std::byte> head) {
   };
   if (starts_with({0x1f, 0x8b})) return "; it looks gzip-compressed: decompress it first";
   if (starts_with({'B', 'Z', 'h'})) return "; it looks bzip2-compressed: decompress it first";
-  if (starts_with({0xfd, '7', 'z', 'X', 'Z'})) return "; it looks xz-compressed: decompress it first";
-  if (starts_with({0x28, 0xb5, 0x2f, 0xfd})) return "; it looks zstd-compressed: decompress it first";
-  if (starts_with({'s', 'n', 'o', 'o', 'p'})) return "; it looks like a snoop capture: convert it with editcap";
+  if (starts_with({0xfd, '7', 'z', 'X', 'Z'}))
+    return "; it looks xz-compressed: decompress it first";
+  if (starts_with({0x28, 0xb5, 0x2f, 0xfd}))
+    return "; it looks zstd-compressed: decompress it first";
+  if (starts_with({'s', 'n', 'o', 'o', 'p'}))
+    return "; it looks like a snoop capture: convert it with editcap";
   return "";
 }
 
@@ -200,9 +193,7 @@ class CaptureFileReader::Impl {
     read_file_header();
   }
 
-  std::optional<RawFrame> next() {
-    return format_ == Format::Pcap ? next_pcap() : next_pcapng();
-  }
+  std::optional<RawFrame> next() { return format_ == Format::Pcap ? next_pcap() : next_pcapng(); }
 
   [[nodiscard]] int link_type() const noexcept { return link_type_; }
   [[nodiscard]] std::uint32_t snaplen() const noexcept { return snaplen_; }
@@ -395,17 +386,18 @@ class CaptureFileReader::Impl {
     }
     const std::uint32_t length = order_.u32(cursor() + 4);
     if (length < kBlockOverhead || length % 4 != 0) {
-      fail(fmt::format("bad block length {} at byte {} (a block is at least 12 bytes and a "
-                       "multiple of 4)",
-                       length, start));
+      fail(
+          fmt::format("bad block length {} at byte {} (a block is at least 12 bytes and a "
+                      "multiple of 4)",
+                      length, start));
     }
     if (length > kMaxBlockBytes) {
       fail(fmt::format("corrupt block at byte {}: length {} is absurd (limit {})", start, length,
                        kMaxBlockBytes));
     }
     if (block.type == kSectionHeaderBlock && length < kMinSectionHeaderSize) {
-      fail(fmt::format("bad section header block length {} at byte {} (at least {})", length,
-                       start, kMinSectionHeaderSize));
+      fail(fmt::format("bad section header block length {} at byte {} (at least {})", length, start,
+                       kMinSectionHeaderSize));
     }
     if (!fill(length)) {
       fail(fmt::format("truncated block at byte {} (block length says {} bytes, {} remain)", start,
@@ -494,9 +486,10 @@ class CaptureFileReader::Impl {
 
   const Interface& interface_for(const Block& block, std::uint32_t id) const {
     if (id >= interfaces_.size()) {
-      fail(fmt::format("packet block at byte {} refers to interface {}, but its section declares "
-                       "{} interface(s)",
-                       block.offset, id, interfaces_.size()));
+      fail(
+          fmt::format("packet block at byte {} refers to interface {}, but its section declares "
+                      "{} interface(s)",
+                      block.offset, id, interfaces_.size()));
     }
     return interfaces_[id];
   }
@@ -505,9 +498,10 @@ class CaptureFileReader::Impl {
                       std::span<const std::byte> data, std::uint32_t caplen,
                       std::uint32_t wire_length) const {
     if (caplen > data.size()) {
-      fail(fmt::format("packet block at byte {}: captured length {} exceeds the {} bytes the "
-                       "block holds",
-                       block.offset, caplen, data.size()));
+      fail(
+          fmt::format("packet block at byte {}: captured length {} exceeds the {} bytes the "
+                      "block holds",
+                      block.offset, caplen, data.size()));
     }
     const std::uint64_t ns = ticks_to_nanoseconds(ticks, iface.scale) + iface.offset_ns;
     return RawFrame{to_timestamp(ns), iface.link_type, data.first(caplen),
@@ -538,8 +532,8 @@ class CaptureFileReader::Impl {
     std::size_t caplen = std::min<std::size_t>(wire_length, data.size());
     if (iface.snaplen != 0) caplen = std::min<std::size_t>(caplen, iface.snaplen);
     // Simple packet blocks carry no timestamp.
-    RawFrame frame = make_frame(block, iface, 0, data, static_cast<std::uint32_t>(caplen),
-                                wire_length);
+    RawFrame frame =
+        make_frame(block, iface, 0, data, static_cast<std::uint32_t>(caplen), wire_length);
     frame.ts = Timestamp{0};
     return frame;
   }
@@ -590,11 +584,23 @@ CaptureFileReader::CaptureFileReader(CaptureFileReader&&) noexcept = default;
 CaptureFileReader& CaptureFileReader::operator=(CaptureFileReader&&) noexcept = default;
 CaptureFileReader::~CaptureFileReader() = default;
 
-std::optional<RawFrame> CaptureFileReader::next() { return impl_->next(); }
-int CaptureFileReader::link_type() const noexcept { return impl_->link_type(); }
-std::uint32_t CaptureFileReader::snaplen() const noexcept { return impl_->snaplen(); }
-const std::string& CaptureFileReader::path() const noexcept { return impl_->path(); }
-std::uint64_t CaptureFileReader::bytes_read() const noexcept { return impl_->offset(); }
-std::optional<std::uint64_t> CaptureFileReader::size() const noexcept { return impl_->size(); }
+std::optional<RawFrame> CaptureFileReader::next() {
+  return impl_->next();
+}
+int CaptureFileReader::link_type() const noexcept {
+  return impl_->link_type();
+}
+std::uint32_t CaptureFileReader::snaplen() const noexcept {
+  return impl_->snaplen();
+}
+const std::string& CaptureFileReader::path() const noexcept {
+  return impl_->path();
+}
+std::uint64_t CaptureFileReader::bytes_read() const noexcept {
+  return impl_->offset();
+}
+std::optional<std::uint64_t> CaptureFileReader::size() const noexcept {
+  return impl_->size();
+}
 
 }  // namespace flowkit

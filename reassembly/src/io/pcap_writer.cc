@@ -19,7 +19,9 @@ constexpr std::uint32_t kMagicMicro = 0xa1b2c3d4;
 constexpr std::uint32_t kMagicNano = 0xa1b23c4d;
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 
-std::string display_name(const std::string& path) { return path == "-" ? "<stdout>" : path; }
+std::string display_name(const std::string& path) {
+  return path == "-" ? "<stdout>" : path;
+}
 
 }  // namespace
 
@@ -70,7 +72,9 @@ PcapWriter& PcapWriter::operator=(PcapWriter&& other) noexcept {
   return *this;
 }
 
-PcapWriter::~PcapWriter() { release(); }
+PcapWriter::~PcapWriter() {
+  release();
+}
 
 void PcapWriter::release() noexcept {
   if (fd_ < 0) return;
@@ -96,9 +100,10 @@ void PcapWriter::append_u32(std::uint32_t value) {
 void PcapWriter::write(const RawFrame& frame) {
   if (fd_ < 0) fail("write after close");
   if (frame.link_type != link_type_) {
-    fail(fmt::format("frame with link type {} written to a pcap file of link type {} (a pcap "
-                     "file holds one link type)",
-                     frame.link_type, link_type_));
+    fail(
+        fmt::format("frame with link type {} written to a pcap file of link type {} (a pcap "
+                    "file holds one link type)",
+                    frame.link_type, link_type_));
   }
   const auto caplen = static_cast<std::uint32_t>(
       snaplen_ == 0 ? frame.data.size() : std::min<std::size_t>(frame.data.size(), snaplen_));
@@ -115,7 +120,8 @@ void PcapWriter::write(const RawFrame& frame) {
   append_u32(static_cast<std::uint32_t>(seconds));
   append_u32(static_cast<std::uint32_t>(nanosecond_ ? fraction : fraction / 1000));
   append_u32(caplen);
-  append_u32(static_cast<std::uint32_t>(std::min<std::uint64_t>(wire_length, std::numeric_limits<std::uint32_t>::max())));
+  append_u32(static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(wire_length, std::numeric_limits<std::uint32_t>::max())));
   const auto data = frame.data.first(caplen);
   buffer_.insert(buffer_.end(), data.begin(), data.end());
   ++frames_;

@@ -268,10 +268,20 @@ bool TcpTracker::rst_in_window(ConnectionNode& c, Direction dir, std::uint32_t s
 void TcpTracker::handle_rst(ConnectionNode& c, Direction dir, const PacketInfo& pkt) {
   if (!c.announced) {
     // Refused or aborted before the handshake completed: nothing was announced, nothing to end.
-    if (!config_.rst_requires_window || dir == Direction::ToClient || rst_in_window(c, dir, pkt.tcp.seq)) {
+    // An answer to a bare SYN is believable only if it acknowledges exactly that SYN (RFC 793),
+    // which blind injected resets get wrong.
+    const auto& client = c.rx(Direction::ToServer);
+    const bool answers_syn = pkt.tcp.has(tcp_flag::kAck) && client.base_known &&
+                             pkt.tcp.ack == client.base_seq;
+    const bool valid = c.state_ == ConnectionState::SynSent && dir == Direction::ToClient
+                           ? answers_syn
+                           : rst_in_window(c, dir, pkt.tcp.seq);
+    if (!config_.rst_requires_window || valid) {
       c.ended = true;
       c.state_ = ConnectionState::Closed;
       set_timer(c);
+    } else {
+      stats_.drop(DropReason::TcpRstOutOfWindow);
     }
     return;
   }
@@ -297,7 +307,8 @@ void TcpTracker::handle_data(ConnectionNode& c, Direction dir, const PacketInfo&
   std::int64_t offset = seq_to_offset(data_seq, rx.base_seq, half.delivered);
   auto payload = pkt.payload;
 
-  if (tcp.has(tcp_flag::kFin) && !rx.fin_known) {
+  // A truncated segment's FIN sits after bytes we do not have: leave it to the retransmission.
+  if (tcp.has(tcp_flag::kFin) && !rx.fin_known && !pkt.truncated) {
     const std::int64_t fin = offset + static_cast<std::int64_t>(payload.size());
     if (fin >= static_cast<std::int64_t>(half.delivered)) {
       rx.fin_known = true;
@@ -360,6 +371,10 @@ void TcpTracker::handle_data(ConnectionNode& c, Direction dir, const PacketInfo&
   half.buffered = rx.queue.bytes();
   if (!had_hole) rx.hole_since = now_;
   drain(c, dir);
+  // The receiver already acknowledged bytes of the hole: they will never be retransmitted.
+  if (c.announced && rx.acked_known && rx.acked > half.delivered && !rx.queue.empty()) {
+    skip_hole(c, dir, GapReason::AckedUnseen, rx.acked);
+  }
   enforce_limits(c, dir);
 }
 

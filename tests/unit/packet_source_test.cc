@@ -1,0 +1,232 @@
+// PacketSource: files merged by timestamp, directories, stdin, BPF on files, live capture on
+// loopback, and the errors a user sees for bad input.
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "flowkit/link_type.h"
+#include "flowkit/packet_source.h"
+#include "flowkit/pcap_writer.h"
+#include "flowkit/reassembler.h"
+#include "packet_builder.h"
+#include "recorder.h"
+
+namespace flowkit::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            fmt::format("flowkit-src-{}-{}", ::getpid(), reinterpret_cast<std::uintptr_t>(this));
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write(const std::string& path, const std::vector<Frame>& frames, int link = 1) {
+  PcapWriter w(path, link);
+  for (const auto& f : frames) w.write(f.view());
+  w.close();
+}
+
+Frame udp_at(int second, std::uint16_t port) {
+  return PacketBuilder()
+      .ipv4("10.9.0.1", "10.9.0.2")
+      .udp(port, 9)
+      .payload(fmt::format("t{}", second))
+      .time(std::chrono::seconds(1700000000 + second))
+      .build();
+}
+
+std::vector<std::string> read_payloads(const SourceOptions& options) {
+  auto source = PacketSource::open(options);
+  Recorder rec;
+  Reassembler r(Config{}, rec);
+  while (auto f = source.next()) r.process(*f);
+  r.finish();
+  return rec.udp_payloads;
+}
+
+TEST(PacketSource, FilesAreMergedInTimestampOrder) {
+  TempDir dir;
+  write(dir.file("b.pcap"), {udp_at(2, 1), udp_at(4, 1), udp_at(6, 1)});
+  write(dir.file("a.pcap"), {udp_at(1, 1), udp_at(3, 1), udp_at(5, 1)});
+  SourceOptions o;
+  o.files = {dir.file("b.pcap"), dir.file("a.pcap")};
+  EXPECT_EQ(read_payloads(o), (std::vector<std::string>{"t1", "t2", "t3", "t4", "t5", "t6"}));
+}
+
+TEST(PacketSource, DirectoryOfRotatedCapturesIsReadInOrder) {
+  TempDir dir;
+  for (int part = 0; part < 5; ++part) {
+    write(dir.file(fmt::format("cap.{}.pcap", part)), {udp_at(part * 2, 1), udp_at(part * 2 + 1, 1)});
+  }
+  SourceOptions o;
+  o.files = {dir.path().string()};
+  auto source = PacketSource::open(o);
+  std::vector<Timestamp> times;
+  while (auto f = source.next()) {
+    times.push_back(f->ts);
+    EXPECT_LE(source.progress().file_index, 5u);
+  }
+  ASSERT_EQ(times.size(), 10u);
+  EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
+  EXPECT_EQ(source.progress().file_count, 5u);
+  EXPECT_EQ(source.progress().bytes_done, source.progress().bytes_total);
+}
+
+TEST(PacketSource, BpfFilterAppliesToFiles) {
+  TempDir dir;
+  write(dir.file("mix.pcap"), {udp_at(1, 1000), udp_at(2, 2000), udp_at(3, 1000)});
+  SourceOptions o;
+  o.files = {dir.file("mix.pcap")};
+  o.filter = "udp src port 1000";
+  auto source = PacketSource::open(o);
+  int n = 0;
+  while (source.next()) ++n;
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(source.filtered_out(), 1u);
+}
+
+TEST(PacketSource, ReadsStandardInput) {
+  TempDir dir;
+  write(dir.file("in.pcap"), {udp_at(1, 1), udp_at(2, 1)});
+  // Run the read in a child whose stdin is the file, so this process's stdin is untouched.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::FILE* in = std::freopen(dir.file("in.pcap").c_str(), "rb", stdin);
+    if (in == nullptr) _exit(3);
+    SourceOptions o;
+    o.files = {"-"};
+    try {
+      _exit(read_payloads(o) == std::vector<std::string>{"t1", "t2"} ? 0 : 1);
+    } catch (...) {
+      _exit(2);
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(PacketSource, ClearErrors) {
+  TempDir dir;
+  const auto message = [](const SourceOptions& o) {
+    try {
+      PacketSource::open(o);
+    } catch (const CaptureError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  SourceOptions missing;
+  missing.files = {dir.file("nope.pcap")};
+  EXPECT_NE(message(missing).find("nope.pcap: no such file"), std::string::npos);
+
+  std::FILE* junk = std::fopen(dir.file("junk.pcap").c_str(), "wb");
+  std::fputs("this is not a capture file at all", junk);
+  std::fclose(junk);
+  SourceOptions garbage;
+  garbage.files = {dir.file("junk.pcap")};
+  EXPECT_NE(message(garbage).find("junk.pcap"), std::string::npos);
+
+  write(dir.file("usb.pcap"), {}, 189);  // LINKTYPE_USB_LINUX_MMAPPED
+  SourceOptions usb;
+  usb.files = {dir.file("usb.pcap")};
+  EXPECT_NE(message(usb).find("link type 189"), std::string::npos) << message(usb);
+
+  write(dir.file("ok.pcap"), {udp_at(1, 1)});
+  SourceOptions bad_filter;
+  bad_filter.files = {dir.file("ok.pcap")};
+  bad_filter.filter = "tcp port banana";
+  try {
+    auto source = PacketSource::open(bad_filter);
+    while (source.next()) {
+    }
+    ADD_FAILURE() << "bad filter accepted";
+  } catch (const CaptureError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad filter 'tcp port banana'"), std::string::npos) << e.what();
+  }
+
+  SourceOptions no_iface;
+  no_iface.interface = "flowkit-nonexistent0";
+  EXPECT_NE(message(no_iface).find("flowkit-nonexistent0"), std::string::npos) << message(no_iface);
+}
+
+// Live capture on loopback of a real TCP connection made by this process (needs root).
+TEST(PacketSource, LiveCaptureOnLoopbackReassemblesARealConnection) {
+  if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root";
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  const int port = ntohs(addr.sin_port);
+
+  SourceOptions o;
+  o.interface = "lo";
+  o.filter = fmt::format("tcp port {}", port);
+  o.timeout_ms = 50;
+  PacketSource source = [&] {
+    try {
+      return PacketSource::open(o);
+    } catch (const CaptureError& e) {
+      ::close(listener);
+      throw;
+    }
+  }();
+  ASSERT_TRUE(source.live());
+
+  std::thread peer([&] {
+    const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+    ::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    const int server = ::accept(listener, nullptr, nullptr);
+    const char request[] = "hello over a real socket";
+    (void)::write(client, request, sizeof request - 1);
+    char buf[64];
+    (void)::read(server, buf, sizeof buf);
+    (void)::write(server, "pong", 4);
+    (void)::read(client, buf, sizeof buf);
+    ::close(client);
+    ::close(server);
+  });
+
+  Recorder rec;
+  Reassembler r(Config{}, rec);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (rec.events_starting("end").empty() && std::chrono::steady_clock::now() < deadline) {
+    if (auto f = source.next()) r.process(*f);
+  }
+  peer.join();
+  ::close(listener);
+  EXPECT_EQ(rec.bytes(Direction::ToServer), "hello over a real socket");
+  EXPECT_EQ(rec.bytes(Direction::ToClient), "pong");
+  EXPECT_EQ(rec.events_starting("end"), std::vector<std::string>{"end 1 close"});
+}
+
+}  // namespace
+}  // namespace flowkit::testing

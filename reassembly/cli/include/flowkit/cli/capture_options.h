@@ -1,0 +1,57 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "flowkit/config.h"
+#include "flowkit/packet_source.h"
+#include "flowkit/reassembler.h"
+
+namespace flowkit::cli {
+
+/// The input and reassembly options every flowkit tool shares, bound to a CLI11 app, so that
+/// flowgrep, versiondetect and httpgraph read packets the same way.
+struct CaptureOptions {
+  std::vector<std::string> read;     ///< -r: files, directories, "-"
+  std::string interface;             ///< -i
+  std::vector<std::string> filter_words;  ///< trailing BPF expression, tcpdump-style
+  int snaplen = 262144;
+  bool no_promiscuous = false;
+  int buffer_size = 0;
+  bool midstream = false;
+  std::string policy = "bsd";
+  bool verify_checksums = false;
+  std::size_t max_connections = TcpConfig{}.max_connections;
+  std::size_t memcap_mb = TcpConfig{}.memcap >> 20;
+  double idle_timeout_s = 600;
+
+  /// Adds the options to `app` (the BPF words become its trailing positional arguments).
+  void add_to(CLI::App& app, bool bpf_positional = true);
+  /// The SourceOptions these options describe. Throws CaptureError when neither -r nor -i.
+  [[nodiscard]] SourceOptions source_options() const;
+  /// A Config with the reassembly options applied on top of `base`. Throws CLI::ValidationError.
+  [[nodiscard]] Config config(Config base = {}) const;
+  [[nodiscard]] std::string filter() const;
+};
+
+/// Stops `source` on SIGINT/SIGTERM (and SIGPIPE ignored), so tools can flush and print totals.
+/// Only one source can be watched at a time.
+void stop_on_signals(PacketSource& source);
+
+/// True once SIGINT or SIGTERM arrived (after stop_on_signals).
+[[nodiscard]] bool interrupted() noexcept;
+
+/// Feeds every frame of `source` to `reassembler`, then finish(). `between` (optional) runs
+/// after each frame, e.g. for progress output.
+void run(PacketSource& source, Reassembler& reassembler,
+         const std::function<void()>& between = {});
+
+/// One-line-per-counter statistics of a run, for stderr at exit.
+void print_stats(std::FILE* out, const Stats& stats, const PacketSource& source);
+
+}  // namespace flowkit::cli

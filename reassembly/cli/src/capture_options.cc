@@ -1,0 +1,154 @@
+#include "flowkit/cli/capture_options.h"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <numeric>
+
+namespace flowkit::cli {
+
+namespace {
+
+std::atomic<PacketSource*> g_watched{nullptr};
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_stop_signal(int) {
+  g_interrupted.store(true);
+  if (PacketSource* source = g_watched.load()) source->stop();
+}
+
+}  // namespace
+
+void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
+  app.add_option("-r,--read", read,
+                 "Read packets from capture files (pcap or pcapng), directories of rotated "
+                 "captures (merged in timestamp order), or - for standard input")
+      ->type_name("FILE|DIR")
+      ->group("Input");
+  app.add_option("-i,--interface", interface, "Capture live from this interface")
+      ->type_name("IFACE")
+      ->group("Input");
+  app.add_option("-s,--snaplen", snaplen, "Live capture: bytes to capture per packet")
+      ->check(CLI::Range(64, 262144))
+      ->capture_default_str()
+      ->group("Input");
+  app.add_flag("-p,--no-promiscuous-mode", no_promiscuous,
+               "Live capture: do not put the interface into promiscuous mode")
+      ->group("Input");
+  app.add_option("-B,--buffer-size", buffer_size, "Live capture: kernel buffer size in bytes")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Input");
+  if (bpf_positional) {
+    app.add_option("filter", filter_words,
+                   "BPF filter expression (tcpdump syntax), e.g. 'tcp port 80'")
+        ->type_name("EXPRESSION")
+        ->group("Input");
+  }
+  app.add_flag("--midstream", midstream,
+               "Also follow connections whose handshake was not captured")
+      ->group("Reassembly");
+  app.add_option("--overlap-policy", policy,
+                 "How overlapping segments and fragments resolve, as the target OS would: "
+                 "first, last, bsd, linux, windows, solaris")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        return parse_overlap_policy(v) ? std::string() : "unknown overlap policy '" + v + "'";
+      })
+      ->group("Reassembly");
+  app.add_flag("--verify-checksums", verify_checksums,
+               "Drop packets with bad IP/TCP/UDP checksums (off: offloading makes them common)")
+      ->group("Reassembly");
+  app.add_option("--max-connections", max_connections,
+                 "Connections tracked at once; beyond it the least recently used is evicted")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Reassembly");
+  app.add_option("--memcap", memcap_mb, "Megabytes of out-of-order data held across all streams")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Reassembly");
+  app.add_option("--idle-timeout", idle_timeout_s, "Seconds of silence before a connection times out")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Reassembly");
+}
+
+std::string CaptureOptions::filter() const {
+  std::string out;
+  for (const auto& word : filter_words) {
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
+SourceOptions CaptureOptions::source_options() const {
+  if (read.empty() && interface.empty()) {
+    throw CaptureError("no input: give -r FILE (or -r - for standard input) or -i INTERFACE");
+  }
+  if (!read.empty() && !interface.empty()) {
+    throw CaptureError("give either -r or -i, not both");
+  }
+  SourceOptions s;
+  s.files = read;
+  s.interface = interface;
+  s.snaplen = snaplen;
+  s.promiscuous = !no_promiscuous;
+  s.buffer_size = buffer_size;
+  s.filter = filter();
+  return s;
+}
+
+Config CaptureOptions::config(Config base) const {
+  const auto parsed = parse_overlap_policy(policy);
+  if (!parsed) throw CLI::ValidationError("--overlap-policy", "unknown policy " + policy);
+  base.tcp.policy = *parsed;
+  base.defrag.policy = *parsed;
+  base.tcp.midstream = midstream;
+  base.verify_ip_checksum = verify_checksums;
+  base.verify_l4_checksum = verify_checksums;
+  base.tcp.max_connections = max_connections;
+  base.tcp.memcap = memcap_mb << 20;
+  base.tcp.idle_timeout = std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double>(idle_timeout_s));
+  return base;
+}
+
+void stop_on_signals(PacketSource& source) {
+  g_watched.store(&source);
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+bool interrupted() noexcept { return g_interrupted.load(); }
+
+void run(PacketSource& source, Reassembler& reassembler, const std::function<void()>& between) {
+  while (auto frame = source.next()) {
+    reassembler.process(*frame);
+    if (between) between();
+  }
+  reassembler.finish();
+}
+
+void print_stats(std::FILE* out, const Stats& s, const PacketSource& source) {
+  std::uint64_t dropped = 0;
+  for (auto d : s.drops) dropped += d;
+  fmt::print(out, "{} packets ({} bytes), {} TCP connections ({} closed, {} reset, {} timed out, "
+                  "{} evicted), {} gaps, {} dropped",
+             s.packets, s.bytes, s.connections_opened, s.connections_closed, s.connections_reset,
+             s.connections_timed_out, s.connections_evicted, s.gaps, dropped);
+  if (source.live()) fmt::print(out, ", {} dropped by the kernel", source.kernel_drops());
+  fmt::print(out, "\n");
+  for (std::size_t i = 0; i < s.drops.size(); ++i) {
+    if (s.drops[i] == 0) continue;
+    const auto reason = static_cast<DropReason>(i);
+    if (reason == DropReason::NotIp) continue;  // ARP and friends are no news
+    fmt::print(out, "  dropped {}: {}\n", to_string(reason), s.drops[i]);
+  }
+}
+
+}  // namespace flowkit::cli

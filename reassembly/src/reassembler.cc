@@ -39,6 +39,9 @@ void Reassembler::Impl::process(const RawFrame& frame) {
   PacketInfo pkt;
   pkt.ts = frame.ts;
   pkt.frame = frame.data;
+  pkt.link_type = frame.link_type;
+  pkt.wire_length = std::max<std::uint32_t>(frame.wire_length,
+                                            static_cast<std::uint32_t>(frame.data.size()));
   pkt.vlan_key = link.vlan_key;
   detail::FragmentView fragment;
   if (auto failure = detail::decode_ip(link.l3, config.verify_ip_checksum, pkt, fragment)) {

@@ -72,24 +72,48 @@ std::string excerpt_at(std::string_view bytes, std::size_t offset) {
   return fmt::format("\"{}\"", escape_bytes(bytes.substr(offset), 24));
 }
 
-void compare_direction(const Endpoint& sender, const Endpoint& receiver, std::string_view ours,
-                       std::string_view theirs, std::string_view theirs_name,
-                       const std::string& flow, std::vector<FlowDifference>& out) {
+void compare_direction(const FlowBytes& mine, bool sender_is_a, std::string_view ours,
+                       std::string_view theirs, std::string_view theirs_name, FlowDifference base,
+                       std::vector<FlowDifference>& out) {
   if (ours == theirs) return;
-  const auto [ours_it, theirs_it] = std::mismatch(ours.begin(), ours.end(), theirs.begin(), theirs.end());
+  const auto& sender = sender_is_a ? mine.a : mine.b;
+  const auto& receiver = sender_is_a ? mine.b : mine.a;
+  const auto [ours_it, theirs_it] =
+      std::mismatch(ours.begin(), ours.end(), theirs.begin(), theirs.end());
   const auto offset = static_cast<std::size_t>(ours_it - ours.begin());
   std::string note;
   if (offset == ours.size()) {
-    note = fmt::format(" (ours is a prefix of {}: ours lacks {} trailing bytes)", theirs_name, theirs.size() - offset);
+    note = fmt::format(" (ours is a prefix of {}: ours lacks {} trailing bytes)", theirs_name,
+                       theirs.size() - offset);
   } else if (offset == theirs.size()) {
-    note = fmt::format(" ({0} is a prefix of ours: {0} lacks {1} trailing bytes)", theirs_name, ours.size() - offset);
+    note = fmt::format(" ({0} is a prefix of ours: {0} lacks {1} trailing bytes)", theirs_name,
+                       ours.size() - offset);
   }
-  out.push_back({flow, fmt::format("{} -> {}: ours {} bytes, {} {} bytes, first difference at offset {}: "
-                                   "ours {} vs {} {}{}",
-                                   sender.to_string(), receiver.to_string(), ours.size(), theirs_name,
-                                   theirs.size(), offset, excerpt_at(ours, offset), theirs_name,
-                                   excerpt_at(theirs, offset), note)});
+  base.what = fmt::format(
+      "{} -> {}: ours {} bytes, {} {} bytes, first difference at offset {}: ours {} vs {} {}{}",
+      sender.to_string(), receiver.to_string(), ours.size(), theirs_name, theirs.size(), offset,
+      excerpt_at(ours, offset), theirs_name, excerpt_at(theirs, offset), note);
+  base.kind = DifferenceKind::bytes;
+  base.sender_is_ours_a = sender_is_a;
+  base.offset = offset;
+  out.push_back(std::move(base));
 }
+
+// Queues of flow indices per endpoint pair, consumed in order of appearance.
+class PairQueues {
+ public:
+  void add(const FlowBytes& flow, std::size_t index) { queues_[pair_key(flow)].push_back(index); }
+  std::size_t take(const FlowBytes& flow) {
+    const auto it = queues_.find(pair_key(flow));
+    if (it == queues_.end() || it->second.empty()) return FlowDifference::no_index;
+    const auto index = it->second.front();
+    it->second.pop_front();
+    return index;
+  }
+
+ private:
+  std::map<PairKey, std::deque<std::size_t>> queues_;
+};
 
 }  // namespace
 
@@ -98,7 +122,9 @@ std::string Endpoint::to_string() const {
   return fmt::format("{}:{}", ip, port);
 }
 
-std::string FlowBytes::label() const { return fmt::format("{} <-> {}", a.to_string(), b.to_string()); }
+std::string FlowBytes::label() const {
+  return fmt::format("{} <-> {}", a.to_string(), b.to_string());
+}
 
 std::string canonical_ip(std::string_view text) {
   const std::string input(text);
@@ -119,12 +145,14 @@ Endpoint parse_endpoint(std::string_view text) {
   std::string_view port;
   if (text.starts_with('[')) {
     const auto close = text.find("]:");
-    if (close == std::string_view::npos) throw FlowFormatError(fmt::format("invalid endpoint '{}'", text));
+    if (close == std::string_view::npos)
+      throw FlowFormatError(fmt::format("invalid endpoint '{}'", text));
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
   } else {
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) throw FlowFormatError(fmt::format("invalid endpoint '{}'", text));
+    if (colon == std::string_view::npos)
+      throw FlowFormatError(fmt::format("invalid endpoint '{}'", text));
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
@@ -143,7 +171,8 @@ std::string to_hex(std::string_view bytes) {
 }
 
 std::string from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) throw FlowFormatError(fmt::format("odd number of hex digits ({})", hex.size()));
+  if (hex.size() % 2 != 0)
+    throw FlowFormatError(fmt::format("odd number of hex digits ({})", hex.size()));
   std::string bytes;
   bytes.reserve(hex.size() / 2);
   for (std::size_t i = 0; i < hex.size(); i += 2) {
@@ -160,8 +189,8 @@ std::string from_hex(std::string_view hex) {
 void write_flows(std::ostream& out, const FlowSet& flows) {
   out << flows_magic << '\n';
   for (const auto& f : flows) {
-    out << fmt::format("flow {} {} {} {} {} {}\n", f.a.ip, f.a.port, f.b.ip, f.b.port, f.from_a.size(),
-                       f.from_b.size());
+    out << fmt::format("flow {} {} {} {} {} {}\n", f.a.ip, f.a.port, f.b.ip, f.b.port,
+                       f.from_a.size(), f.from_b.size());
     out << "a " << to_hex(f.from_a) << '\n';
     out << "b " << to_hex(f.from_b) << '\n';
   }
@@ -239,40 +268,77 @@ FlowSet parse_flows(std::string_view text) {
 
 std::vector<FlowDifference> compare_flows(const FlowSet& ours, const FlowSet& theirs,
                                           std::string_view theirs_name, bool ignore_empty) {
-  std::vector<FlowDifference> differences;
-  const auto keep = [&](const FlowBytes& f) { return !(ignore_empty && f.empty()); };
+  constexpr auto none = FlowDifference::no_index;
+  // Flows taking part in the first matching round: all, or those with payload.
+  const auto first_round = [&](const FlowBytes& f) { return !ignore_empty || !f.empty(); };
+  std::vector<std::size_t> match_of_ours(ours.size(), none);
+  std::vector<std::size_t> match_of_theirs(theirs.size(), none);
 
-  // Unmatched flows of `theirs` per endpoint pair, in order of appearance.
-  std::map<PairKey, std::deque<std::size_t>> pending;
-  for (std::size_t i = 0; i < theirs.size(); ++i) {
-    if (keep(theirs[i])) pending[pair_key(theirs[i])].push_back(i);
+  PairQueues theirs_queues;
+  for (std::size_t j = 0; j < theirs.size(); ++j) {
+    if (first_round(theirs[j])) theirs_queues.add(theirs[j], j);
   }
-  std::vector<bool> matched(theirs.size(), false);
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    if (!first_round(ours[i])) continue;
+    if (const auto j = theirs_queues.take(ours[i]); j != none) {
+      match_of_ours[i] = j;
+      match_of_theirs[j] = i;
+    }
+  }
+  if (ignore_empty) {
+    // Second round: leftover flows with payload against same-pair empty flows.
+    PairQueues empty_ours;
+    PairQueues empty_theirs;
+    for (std::size_t i = 0; i < ours.size(); ++i) {
+      if (ours[i].empty()) empty_ours.add(ours[i], i);
+    }
+    for (std::size_t j = 0; j < theirs.size(); ++j) {
+      if (theirs[j].empty()) empty_theirs.add(theirs[j], j);
+    }
+    for (std::size_t i = 0; i < ours.size(); ++i) {
+      if (ours[i].empty() || match_of_ours[i] != none) continue;
+      if (const auto j = empty_theirs.take(ours[i]); j != none) {
+        match_of_ours[i] = j;
+        match_of_theirs[j] = i;
+      }
+    }
+    for (std::size_t j = 0; j < theirs.size(); ++j) {
+      if (theirs[j].empty() || match_of_theirs[j] != none) continue;
+      if (const auto i = empty_ours.take(theirs[j]); i != none) {
+        match_of_ours[i] = j;
+        match_of_theirs[j] = i;
+      }
+    }
+  }
 
-  for (const auto& mine : ours) {
-    if (!keep(mine)) continue;
-    const auto label = mine.label();
-    auto it = pending.find(pair_key(mine));
-    if (it == pending.end() || it->second.empty()) {
-      differences.push_back({label, fmt::format("not in {} (ours: {} bytes from a, {} bytes from b)",
-                                                theirs_name, mine.from_a.size(), mine.from_b.size())});
+  std::vector<FlowDifference> differences;
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    const auto& mine = ours[i];
+    const auto j = match_of_ours[i];
+    if (j == none) {
+      if (ignore_empty && mine.empty()) continue;
+      differences.push_back({mine.label(),
+                             fmt::format("not in {} (ours: {} bytes from a, {} bytes from b)",
+                                         theirs_name, mine.from_a.size(), mine.from_b.size()),
+                             DifferenceKind::only_ours, i, none});
       continue;
     }
-    const auto index = it->second.front();
-    it->second.pop_front();
-    matched[index] = true;
-    const auto& other = theirs[index];
+    const auto& other = theirs[j];
     // Orient `other` by sender (tshark's a is whoever sent first, libnids' a is the client).
-    const bool swapped = normalised(other.a) != normalised(mine.a) && normalised(other.b) == normalised(mine.a);
+    const bool swapped =
+        normalised(other.a) != normalised(mine.a) && normalised(other.b) == normalised(mine.a);
     const auto& other_from_a = swapped ? other.from_b : other.from_a;
     const auto& other_from_b = swapped ? other.from_a : other.from_b;
-    compare_direction(mine.a, mine.b, mine.from_a, other_from_a, theirs_name, label, differences);
-    compare_direction(mine.b, mine.a, mine.from_b, other_from_b, theirs_name, label, differences);
+    const FlowDifference base{mine.label(), {}, DifferenceKind::bytes, i, j};
+    compare_direction(mine, true, mine.from_a, other_from_a, theirs_name, base, differences);
+    compare_direction(mine, false, mine.from_b, other_from_b, theirs_name, base, differences);
   }
-  for (std::size_t i = 0; i < theirs.size(); ++i) {
-    if (matched[i] || !keep(theirs[i])) continue;
-    differences.push_back({theirs[i].label(), fmt::format("only in {} ({} bytes from a, {} bytes from b)", theirs_name,
-                                                          theirs[i].from_a.size(), theirs[i].from_b.size())});
+  for (std::size_t j = 0; j < theirs.size(); ++j) {
+    if (match_of_theirs[j] != none || (ignore_empty && theirs[j].empty())) continue;
+    differences.push_back({theirs[j].label(),
+                           fmt::format("only in {} ({} bytes from a, {} bytes from b)", theirs_name,
+                                       theirs[j].from_a.size(), theirs[j].from_b.size()),
+                           DifferenceKind::only_theirs, none, j});
   }
   return differences;
 }
@@ -287,11 +353,21 @@ std::string escape_bytes(std::string_view bytes, std::size_t max_bytes) {
   std::string text;
   for (const char c : bytes.substr(0, max_bytes)) {
     switch (c) {
-      case '\r': text += "\\r"; break;
-      case '\n': text += "\\n"; break;
-      case '\t': text += "\\t"; break;
-      case '\\': text += "\\\\"; break;
-      case '"': text += "\\\""; break;
+      case '\r':
+        text += "\\r";
+        break;
+      case '\n':
+        text += "\\n";
+        break;
+      case '\t':
+        text += "\\t";
+        break;
+      case '\\':
+        text += "\\\\";
+        break;
+      case '"':
+        text += "\\\"";
+        break;
       default: {
         const auto byte = static_cast<unsigned char>(c);
         if (byte >= 0x20 && byte < 0x7f) {

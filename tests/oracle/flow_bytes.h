@@ -70,9 +70,23 @@ void write_flows(std::ostream& out, const FlowSet& flows);
 [[nodiscard]] FlowSet read_flows(std::istream& in);
 [[nodiscard]] FlowSet parse_flows(std::string_view text);
 
+enum class DifferenceKind {
+  only_ours,    // no counterpart in theirs
+  only_theirs,  // no counterpart in ours
+  bytes,        // matched flows, one direction differs
+};
+
 struct FlowDifference {
   std::string flow;  // FlowBytes::label() of the flow concerned
   std::string what;  // human-readable description
+  // Structured details, for tools that classify differences.
+  DifferenceKind kind = DifferenceKind::bytes;
+  std::size_t ours_index = no_index;    // into `ours`, if the flow is there
+  std::size_t theirs_index = no_index;  // into `theirs`, if the flow is there
+  bool sender_is_ours_a = true;         // bytes: direction, as the sender is ours' a (or b)
+  std::size_t offset = 0;               // bytes: first differing offset
+
+  static constexpr std::size_t no_index = static_cast<std::size_t>(-1);
 };
 
 /// Compares two reassemblies of the same capture. Flows are matched by their
@@ -80,9 +94,12 @@ struct FlowDifference {
 /// order of appearance); bytes are compared per sending endpoint, so the two
 /// sets may disagree on which side is `a`. Reports flows found in only one set
 /// and, per direction, both lengths and the first differing offset with a short
-/// escaped excerpt of each side. With ignore_empty, flows without any payload
-/// are dropped from both sets before matching (tshark lists payload-less
-/// streams, e.g. SYN scans, that libnids never reports).
+/// escaped excerpt of each side.
+/// With ignore_empty, a flow without any payload is never reported as missing
+/// (tshark lists payload-less streams, e.g. SYN scans, that libnids never
+/// reports): flows with payload are matched first, and an empty flow is only
+/// compared with a same-pair flow with payload left over after that, which
+/// then shows up as a byte difference rather than "only in".
 [[nodiscard]] std::vector<FlowDifference> compare_flows(const FlowSet& ours, const FlowSet& theirs,
                                                         std::string_view theirs_name,
                                                         bool ignore_empty = false);

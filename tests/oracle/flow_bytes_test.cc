@@ -12,8 +12,8 @@ using namespace std::string_literals;
 
 FlowBytes make_flow(std::string a_ip, std::uint16_t a_port, std::string b_ip, std::uint16_t b_port,
                     std::string from_a, std::string from_b) {
-  return FlowBytes{Endpoint{std::move(a_ip), a_port}, Endpoint{std::move(b_ip), b_port}, std::move(from_a),
-                   std::move(from_b)};
+  return FlowBytes{Endpoint{std::move(a_ip), a_port}, Endpoint{std::move(b_ip), b_port},
+                   std::move(from_a), std::move(from_b)};
 }
 
 std::string written(const FlowSet& flows) {
@@ -38,7 +38,8 @@ TEST(Endpoint, CanonicalIpNormalisesIpv6) {
 
 TEST(Endpoint, ParseEndpoint) {
   EXPECT_EQ(parse_endpoint("10.0.0.1:80"), (Endpoint{"10.0.0.1", 80}));
-  EXPECT_EQ(parse_endpoint("[2001:618:400::5199:CC70]:35997"), (Endpoint{"2001:618:400::5199:cc70", 35997}));
+  EXPECT_EQ(parse_endpoint("[2001:618:400::5199:CC70]:35997"),
+            (Endpoint{"2001:618:400::5199:cc70", 35997}));
   EXPECT_THROW((void)parse_endpoint("10.0.0.1"), FlowFormatError);
   EXPECT_THROW((void)parse_endpoint("10.0.0.1:65536"), FlowFormatError);
   EXPECT_THROW((void)parse_endpoint("[::1]80"), FlowFormatError);
@@ -91,22 +92,22 @@ TEST(FlowsFormat, ReaderAcceptsMissingMagicAndNormalisesIps) {
 
 TEST(FlowsFormat, RejectsMalformedInput) {
   const char* const bad[] = {
-      "flowkit-flows v2\n",                                             // unknown version
-      "flow 10.0.0.1 1 10.0.0.2 2 0 0\n",                              // missing a/b lines
-      "flow 10.0.0.1 1 10.0.0.2 2 0 0\na \n",                          // missing b line
-      "flow 10.0.0.1 1 10.0.0.2 2 1 0\na 4142\nb \n",                  // length mismatch
-      "flow 10.0.0.1 1 10.0.0.2 2 1 0\na 4\nb \n",                     // odd hex
-      "flow 10.0.0.1 1 10.0.0.2 2 1 0\na zz\nb \n",                    // bad hex
-      "flow 10.0.0.1 1 10.0.0.2 2 0 0\nb \na \n",                      // swapped lines
-      "flow 10.0.0.1 1 10.0.0.2 2 0 0\nab\nb \n",                      // tag glued to hex
-      "flow 10.0.0.1 1 10.0.0.2 2 0\na \nb \n",                        // too few fields
-      "flow 10.0.0.1 1 10.0.0.2 2 0 0 0\na \nb \n",                    // too many fields
-      "flow 10.0.0.1 99999 10.0.0.2 2 0 0\na \nb \n",                  // port overflow
-      "flow 10.0.0.1 -1 10.0.0.2 2 0 0\na \nb \n",                     // negative port
-      "flow 10.0.0 1 10.0.0.2 2 0 0\na \nb \n",                        // bad IP
-      "flow 10.0.0.1 1 10.0.0.2 2 x 0\na \nb \n",                      // bad length
-      "stream 10.0.0.1 1 10.0.0.2 2 0 0\na \nb \n",                    // wrong keyword
-      "flowkit-flows v1\n\n",                                           // blank line
+      "flowkit-flows v2\n",                            // unknown version
+      "flow 10.0.0.1 1 10.0.0.2 2 0 0\n",              // missing a/b lines
+      "flow 10.0.0.1 1 10.0.0.2 2 0 0\na \n",          // missing b line
+      "flow 10.0.0.1 1 10.0.0.2 2 1 0\na 4142\nb \n",  // length mismatch
+      "flow 10.0.0.1 1 10.0.0.2 2 1 0\na 4\nb \n",     // odd hex
+      "flow 10.0.0.1 1 10.0.0.2 2 1 0\na zz\nb \n",    // bad hex
+      "flow 10.0.0.1 1 10.0.0.2 2 0 0\nb \na \n",      // swapped lines
+      "flow 10.0.0.1 1 10.0.0.2 2 0 0\nab\nb \n",      // tag glued to hex
+      "flow 10.0.0.1 1 10.0.0.2 2 0\na \nb \n",        // too few fields
+      "flow 10.0.0.1 1 10.0.0.2 2 0 0 0\na \nb \n",    // too many fields
+      "flow 10.0.0.1 99999 10.0.0.2 2 0 0\na \nb \n",  // port overflow
+      "flow 10.0.0.1 -1 10.0.0.2 2 0 0\na \nb \n",     // negative port
+      "flow 10.0.0 1 10.0.0.2 2 0 0\na \nb \n",        // bad IP
+      "flow 10.0.0.1 1 10.0.0.2 2 x 0\na \nb \n",      // bad length
+      "stream 10.0.0.1 1 10.0.0.2 2 0 0\na \nb \n",    // wrong keyword
+      "flowkit-flows v1\n\n",                          // blank line
   };
   for (const char* text : bad) {
     EXPECT_THROW((void)parse_flows(text), FlowFormatError) << text;
@@ -130,7 +131,8 @@ TEST(CompareFlows, IdenticalSetsAgree) {
 TEST(CompareFlows, OrientationDoesNotMatter) {
   const FlowSet ours{make_flow("10.0.0.1", 1, "10.0.0.2", 2, "req", "resp")};
   const FlowSet theirs{make_flow("10.0.0.2", 2, "10.0.0.1", 1, "resp", "req")};
-  EXPECT_TRUE(compare_flows(ours, theirs, "tshark").empty()) << format_differences(compare_flows(ours, theirs, "x"));
+  EXPECT_TRUE(compare_flows(ours, theirs, "tshark").empty())
+      << format_differences(compare_flows(ours, theirs, "x"));
 }
 
 TEST(CompareFlows, Ipv6TextIsNormalised) {
@@ -160,14 +162,49 @@ TEST(CompareFlows, IgnoreEmptyDropsPayloadlessFlowsBeforeMatching) {
   EXPECT_EQ(compare_flows(ours, theirs, "tshark", false).size(), 4u);
 }
 
+TEST(CompareFlows, IgnoreEmptyStillComparesAnEmptyFlowWithALeftover) {
+  // libnids reports a connection without payload that tshark has data for (e.g. TFO data on the
+  // SYN).
+  const FlowSet ours{make_flow("10.0.0.1", 1, "10.0.0.2", 2, "", "")};
+  const FlowSet theirs{make_flow("10.0.0.1", 1, "10.0.0.2", 2, "syn data", "")};
+  const auto diffs = compare_flows(ours, theirs, "tshark", true);
+  ASSERT_EQ(diffs.size(), 1u) << format_differences(diffs);
+  EXPECT_EQ(diffs[0].kind, DifferenceKind::bytes);
+  EXPECT_EQ(diffs[0].offset, 0u);
+  EXPECT_TRUE(compare_flows(ours, {}, "tshark", true).empty());
+  EXPECT_TRUE(compare_flows({}, ours, "tshark", true).empty());
+}
+
+TEST(CompareFlows, StructuredDetails) {
+  const FlowSet ours{make_flow("10.0.0.5", 5, "10.0.0.6", 6, "", ""),
+                     make_flow("10.0.0.1", 1, "10.0.0.2", 2, "abc", "xyz")};
+  const FlowSet theirs{make_flow("10.0.0.2", 2, "10.0.0.1", 1, "xyZ", "abc"),
+                       make_flow("10.0.0.3", 3, "10.0.0.4", 4, "", "")};
+  const auto diffs = compare_flows(ours, theirs, "tshark");
+  ASSERT_EQ(diffs.size(), 3u) << format_differences(diffs);
+  EXPECT_EQ(diffs[0].kind, DifferenceKind::only_ours);
+  EXPECT_EQ(diffs[0].ours_index, 0u);
+  EXPECT_EQ(diffs[0].theirs_index, FlowDifference::no_index);
+  EXPECT_EQ(diffs[1].kind, DifferenceKind::bytes);
+  EXPECT_EQ(diffs[1].ours_index, 1u);
+  EXPECT_EQ(diffs[1].theirs_index, 0u);
+  EXPECT_FALSE(diffs[1].sender_is_ours_a);
+  EXPECT_EQ(diffs[1].offset, 2u);
+  EXPECT_EQ(diffs[2].kind, DifferenceKind::only_theirs);
+  EXPECT_EQ(diffs[2].theirs_index, 1u);
+}
+
 TEST(CompareFlows, ReportsFirstDifferenceWithExcerpts) {
-  const FlowSet ours{make_flow("10.0.0.1", 1, "10.0.0.2", 2, "GET / HTTP/1.1\r\nHost: a\r\n", "same")};
-  const FlowSet theirs{make_flow("10.0.0.1", 1, "10.0.0.2", 2, "GET / HTTP/1.1\r\nHost: b\r\n", "same")};
+  const FlowSet ours{
+      make_flow("10.0.0.1", 1, "10.0.0.2", 2, "GET / HTTP/1.1\r\nHost: a\r\n", "same")};
+  const FlowSet theirs{
+      make_flow("10.0.0.1", 1, "10.0.0.2", 2, "GET / HTTP/1.1\r\nHost: b\r\n", "same")};
   const auto diffs = compare_flows(ours, theirs, "tshark");
   ASSERT_EQ(diffs.size(), 1u);
-  EXPECT_EQ(diffs[0].what,
-            "10.0.0.1:1 -> 10.0.0.2:2: ours 26 bytes, tshark 26 bytes, first difference at offset 22: "
-            "ours \"a\\r\\n\" vs tshark \"b\\r\\n\"");
+  EXPECT_EQ(
+      diffs[0].what,
+      "10.0.0.1:1 -> 10.0.0.2:2: ours 25 bytes, tshark 25 bytes, first difference at offset 22: "
+      "ours \"a\\r\\n\" vs tshark \"b\\r\\n\"");
 }
 
 TEST(CompareFlows, ReportsPrefixes) {
@@ -175,12 +212,14 @@ TEST(CompareFlows, ReportsPrefixes) {
   const FlowSet theirs{make_flow("10.0.0.1", 1, "10.0.0.2", 2, "abcdef", "\x01"s)};
   const auto diffs = compare_flows(ours, theirs, "tshark");
   ASSERT_EQ(diffs.size(), 2u) << format_differences(diffs);
-  EXPECT_EQ(diffs[0].what,
-            "10.0.0.1:1 -> 10.0.0.2:2: ours 3 bytes, tshark 6 bytes, first difference at offset 3: "
-            "ours <end> vs tshark \"def\" (ours is a prefix of tshark: ours lacks 3 trailing bytes)");
+  EXPECT_EQ(
+      diffs[0].what,
+      "10.0.0.1:1 -> 10.0.0.2:2: ours 3 bytes, tshark 6 bytes, first difference at offset 3: "
+      "ours <end> vs tshark \"def\" (ours is a prefix of tshark: ours lacks 3 trailing bytes)");
   EXPECT_EQ(diffs[1].what,
             "10.0.0.2:2 -> 10.0.0.1:1: ours 3 bytes, tshark 1 bytes, first difference at offset 1: "
-            "ours \"\\x02\\x03\" vs tshark <end> (tshark is a prefix of ours: tshark lacks 2 trailing bytes)");
+            "ours \"\\x02\\x03\" vs tshark <end> (tshark is a prefix of ours: tshark lacks 2 "
+            "trailing bytes)");
 }
 
 TEST(CompareFlows, SamePairMatchedInOrder) {

@@ -34,12 +34,14 @@ int main(int argc, char** argv) {
     }
   }
   if (args.size() < 2 || args.size() > 3) {
-    fmt::print(stderr, "usage: flowkit_flows_diff [--ignore-empty] <ours.flows> <theirs.flows> [theirs-name]\n");
+    fmt::print(
+        stderr,
+        "usage: flowkit_flows_diff [--ignore-empty] <ours.flows> <theirs.flows> [theirs-name]\n");
     return 2;
   }
   try {
-    const auto differences =
-        compare_flows(load(args[0]), load(args[1]), args.size() == 3 ? args[2] : "theirs", ignore_empty);
+    const auto differences = compare_flows(load(args[0]), load(args[1]),
+                                           args.size() == 3 ? args[2] : "theirs", ignore_empty);
     fmt::print("{}", format_differences(differences));
     return differences.empty() ? 0 : 1;
   } catch (const std::exception& e) {

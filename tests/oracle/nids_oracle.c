@@ -1,29 +1,40 @@
 /*
- * flowkit_nids_oracle [-v] <file.pcap>
+ * flowkit_nids_oracle [-v] <file.pcap>   (-v: per-flow summary and libnids
+ *                                          warnings on stderr)
+ * flowkit_nids_oracle --version
  *
  * Oracle: TCP payload as libnids reassembles it, printed in the
  * "flowkit-flows v1" format (see flow_bytes.h) with a = client (SYN sender),
  * b = server. Flows are printed at the end, ordered by their first SYN.
  *
- * How libnids (1.26) treats the hard cases, which explains most differences
- * to tshark:
+ * How libnids (1.26) treats the hard cases, which explains the differences
+ * to tshark (see oracle_disagreements.md written by flowkit_oracle_tests):
  *  - Only connections whose three-way handshake it sees are followed: a
- *    stream is created by a SYN without ACK, and data is delivered only after
- *    the handshake completed. Midstream pickups are ignored; data on a SYN
- *    (TCP Fast Open) is ignored.
- *  - IPv4 only (no IPv6 at all). Link types: Ethernet with at most one VLAN
- *    tag, raw IP, Linux SLL, loopback, PPP and a few more; QinQ, SLL2,
- *    NFLOG, PPPoE, tunnels are not decoded. VLAN is not part of the
- *    connection key.
- *  - Retransmissions/overlaps: the first bytes delivered win; a segment that
+ *    stream is created by a SYN without ACK only, the SYN/ACK must
+ *    acknowledge the SYN exactly, and the connection is reported
+ *    (NIDS_JUST_EST) on the client's ACK of the SYN/ACK. Mid-stream pickups,
+ *    a SYN/ACK captured before its SYN, and data on a SYN (TCP Fast Open) are
+ *    ignored; a RST during the handshake kills the connection.
+ *  - IPv4 only. Link types: Ethernet with at most one VLAN tag, raw IPv4,
+ *    Linux SLL, loopback, PPP and a few more; QinQ, SLL2, NFLOG, PPPoE,
+ *    tunnels are not decoded ("link type unknown" for unknown DLTs). VLAN is
+ *    not part of the connection key.
+ *  - Retransmissions/overlaps: first delivered bytes win; a segment that
  *    overlaps delivered data only contributes its new tail. Out-of-order
- *    segments are queued until the hole is filled.
- *  - Gaps: libnids never skips a hole. Data after a missing segment is held
- *    and never delivered, so the stream stops at the first gap.
- *  - Segments outside the receiver's advertised window are dropped, and a
- *    RST ends the connection (queued data is lost).
- *  - Checksums: verified by default; disabled here for all addresses since
- *    captures taken with checksum offload have bad checksums.
+ *    segments are queued (in sequence order) until the hole is filled.
+ *  - Gaps: libnids never skips a hole; the stream stops at the first one.
+ *    If the out-of-order queue exceeds ~64 KiB it is discarded entirely.
+ *  - Segments starting at or beyond the receiver's last ack + advertised
+ *    window (with window scaling) are dropped, as are segments whose TCP
+ *    timestamp is older than the last in-order one (PAWS).
+ *  - A RST inside the window ends the connection (NIDS_RESET); later data
+ *    is lost.
+ *  - Urgent data: with collect_urg off (as here) the byte at the urgent
+ *    pointer is removed from the stream.
+ *  - Frames shorter than their IP total length (snap length) are dropped.
+ *  - Checksums: TCP checksums are disabled here via nids_register_chksum_ctl
+ *    (offload produces bad ones); IPv4 header checksums and zero (TSO) total
+ *    lengths are repaired before libnids checks them, see repair_ip_header.
  *
  * Exit status: 0 ok, 1 usage, 2 libnids cannot read the file (unknown link
  * type, missing file, ...), 3 out of memory.
@@ -40,13 +51,13 @@
 #include <string.h>
 
 struct buffer {
-  unsigned char *data;
+  unsigned char* data;
   size_t len;
   size_t cap;
 };
 
 struct connection {
-  unsigned long long first_syn; /* ordinal of the packet that created it */
+  unsigned long long first_syn;   /* ordinal of the packet that created it */
   unsigned long long established; /* tie-breaker: order of NIDS_JUST_EST */
   struct tuple4 addr;
   struct buffer from_client;
@@ -59,14 +70,14 @@ struct connection {
 struct syn_entry {
   struct tuple4 addr;
   unsigned long long ordinal;
-  int used;     /* slot holds a tuple */
-  int pending;  /* SYN seen, connection not yet established */
+  int used;    /* slot holds a tuple */
+  int pending; /* SYN seen, connection not yet established */
 };
 
-static struct connection **connections;
+static struct connection** connections;
 static size_t connection_count;
 static size_t connection_cap;
-static struct syn_entry *syn_table;
+static struct syn_entry* syn_table;
 static size_t syn_cap;
 static size_t syn_used;
 static unsigned long long packet_ordinal;
@@ -78,13 +89,13 @@ static void out_of_memory(void) {
   exit(3);
 }
 
-static void *xrealloc(void *ptr, size_t size) {
-  void *p = realloc(ptr, size);
+static void* xrealloc(void* ptr, size_t size) {
+  void* p = realloc(ptr, size);
   if (p == NULL) out_of_memory();
   return p;
 }
 
-static void buffer_append(struct buffer *b, const char *data, size_t len) {
+static void buffer_append(struct buffer* b, const char* data, size_t len) {
   if (b->len + len > b->cap) {
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + len) cap *= 2;
@@ -95,25 +106,26 @@ static void buffer_append(struct buffer *b, const char *data, size_t len) {
   b->len += len;
 }
 
-static int same_tuple(const struct tuple4 *x, const struct tuple4 *y) {
-  return x->saddr == y->saddr && x->daddr == y->daddr && x->source == y->source && x->dest == y->dest;
+static int same_tuple(const struct tuple4* x, const struct tuple4* y) {
+  return x->saddr == y->saddr && x->daddr == y->daddr && x->source == y->source &&
+         x->dest == y->dest;
 }
 
-static size_t tuple_hash(const struct tuple4 *t) {
+static size_t tuple_hash(const struct tuple4* t) {
   uint64_t h = ((uint64_t)t->saddr << 32) ^ t->daddr;
   h ^= ((uint64_t)t->source << 16 | t->dest) * 0x9e3779b97f4a7c15ULL;
   h ^= h >> 29;
   return (size_t)(h * 0xbf58476d1ce4e5b9ULL);
 }
 
-static struct syn_entry *syn_slot(const struct tuple4 *t) {
+static struct syn_entry* syn_slot(const struct tuple4* t) {
   size_t i = tuple_hash(t) & (syn_cap - 1);
   while (syn_table[i].used && !same_tuple(&syn_table[i].addr, t)) i = (i + 1) & (syn_cap - 1);
   return &syn_table[i];
 }
 
 static void syn_grow(void) {
-  struct syn_entry *old = syn_table;
+  struct syn_entry* old = syn_table;
   size_t old_cap = syn_cap;
   syn_cap = syn_cap ? syn_cap * 2 : 1024;
   syn_table = calloc(syn_cap, sizeof *syn_table);
@@ -124,8 +136,8 @@ static void syn_grow(void) {
   free(old);
 }
 
-static void note_syn(const struct tuple4 *t) {
-  struct syn_entry *e;
+static void note_syn(const struct tuple4* t) {
+  struct syn_entry* e;
   if (2 * (syn_used + 1) > syn_cap) syn_grow();
   e = syn_slot(t);
   if (!e->used) {
@@ -142,8 +154,8 @@ static void note_syn(const struct tuple4 *t) {
 
 /* Runs for every valid (defragmented) IPv4 packet before libnids' TCP
  * processing. The second argument is libnids' buffer size, not a length. */
-static void on_ip(struct ip *ip, int skb_size) {
-  const struct tcphdr *th;
+static void on_ip(struct ip* ip, int skb_size) {
+  const struct tcphdr* th;
   size_t header_len;
   struct tuple4 t;
 
@@ -152,7 +164,7 @@ static void on_ip(struct ip *ip, int skb_size) {
   if (ip->ip_p != IPPROTO_TCP) return;
   header_len = (size_t)ip->ip_hl * 4;
   if (ntohs(ip->ip_len) < header_len + sizeof(struct tcphdr)) return;
-  th = (const struct tcphdr *)((const unsigned char *)ip + header_len);
+  th = (const struct tcphdr*)((const unsigned char*)ip + header_len);
   if ((th->th_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN) return;
   t.saddr = ip->ip_src.s_addr;
   t.daddr = ip->ip_dst.s_addr;
@@ -161,9 +173,9 @@ static void on_ip(struct ip *ip, int skb_size) {
   note_syn(&t);
 }
 
-static struct connection *new_connection(const struct tcp_stream *s) {
-  struct connection *c = calloc(1, sizeof *c);
-  struct syn_entry *e;
+static struct connection* new_connection(const struct tcp_stream* s) {
+  struct connection* c = calloc(1, sizeof *c);
+  struct syn_entry* e;
   if (c == NULL) out_of_memory();
   c->addr = s->addr;
   c->established = ++established_count;
@@ -185,15 +197,15 @@ static struct connection *new_connection(const struct tcp_stream *s) {
 
 /* The count_new newest bytes of a half stream. Without nids_discard() libnids
  * drops delivered data after each callback, but do not rely on it. */
-static void take_new_bytes(struct buffer *b, const struct half_stream *h) {
+static void take_new_bytes(struct buffer* b, const struct half_stream* h) {
   size_t held = (size_t)(h->count - h->offset);
   size_t fresh = (size_t)h->count_new;
   if (fresh == 0 || fresh > held) return;
   buffer_append(b, h->data + (held - fresh), fresh);
 }
 
-static void on_tcp(struct tcp_stream *s, void **unused) {
-  struct connection *c = s->user;
+static void on_tcp(struct tcp_stream* s, void** unused) {
+  struct connection* c = s->user;
   (void)unused;
   switch (s->nids_state) {
     case NIDS_JUST_EST:
@@ -229,12 +241,13 @@ static void on_tcp(struct tcp_stream *s, void **unused) {
 static unsigned long long repaired_lengths;
 static unsigned long long repaired_checksums;
 
-static int repair_ip_header(struct ip *ip, int len) {
+static int repair_ip_header(struct ip* ip, int len) {
   size_t header_len = (size_t)ip->ip_hl * 4;
-  const unsigned char *p = (const unsigned char *)ip;
+  const unsigned char* p = (const unsigned char*)ip;
   uint32_t sum = 0;
   uint16_t checksum;
-  if (len < 20 || len > 65535 || ip->ip_v != 4 || header_len < 20 || header_len > (size_t)len) return 1;
+  if (len < 20 || len > 65535 || ip->ip_v != 4 || header_len < 20 || header_len > (size_t)len)
+    return 1;
   if (ip->ip_len == 0) {
     ip->ip_len = htons((uint16_t)len);
     ++repaired_lengths;
@@ -252,7 +265,7 @@ static int repair_ip_header(struct ip *ip, int len) {
 }
 
 /* libnids reports oddities through this hook; default is syslog(3). */
-static void on_warning(int type, int err, struct ip *iph, void *data) {
+static void on_warning(int type, int err, struct ip* iph, void* data) {
   (void)iph;
   (void)data;
   if (!verbose) return;
@@ -263,15 +276,15 @@ static void on_warning(int type, int err, struct ip *iph, void *data) {
   }
 }
 
-static int by_creation(const void *x, const void *y) {
-  const struct connection *a = *(const struct connection *const *)x;
-  const struct connection *b = *(const struct connection *const *)y;
+static int by_creation(const void* x, const void* y) {
+  const struct connection* a = *(const struct connection* const*)x;
+  const struct connection* b = *(const struct connection* const*)y;
   if (a->first_syn != b->first_syn) return a->first_syn < b->first_syn ? -1 : 1;
   if (a->established != b->established) return a->established < b->established ? -1 : 1;
   return 0;
 }
 
-static void print_hex_line(char tag, const struct buffer *b) {
+static void print_hex_line(char tag, const struct buffer* b) {
   static const char digits[] = "0123456789abcdef";
   char chunk[8192];
   size_t used = 0;
@@ -289,13 +302,18 @@ static void print_hex_line(char tag, const struct buffer *b) {
   putchar('\n');
 }
 
-static const char *state_name(int state) {
+static const char* state_name(int state) {
   switch (state) {
-    case NIDS_CLOSE: return "close";
-    case NIDS_RESET: return "reset";
-    case NIDS_TIMED_OUT: return "timed-out";
-    case NIDS_EXITING: return "open-at-end";
-    default: return "unknown";
+    case NIDS_CLOSE:
+      return "close";
+    case NIDS_RESET:
+      return "reset";
+    case NIDS_TIMED_OUT:
+      return "timed-out";
+    case NIDS_EXITING:
+      return "open-at-end";
+    default:
+      return "unknown";
   }
 }
 
@@ -305,16 +323,17 @@ static void print_flows(void) {
   qsort(connections, connection_count, sizeof *connections, by_creation);
   puts("flowkit-flows v1");
   for (size_t i = 0; i < connection_count; ++i) {
-    const struct connection *c = connections[i];
+    const struct connection* c = connections[i];
     inet_ntop(AF_INET, &c->addr.saddr, client, sizeof client);
     inet_ntop(AF_INET, &c->addr.daddr, server, sizeof server);
-    printf("flow %s %u %s %u %zu %zu\n", client, (unsigned)c->addr.source, server, (unsigned)c->addr.dest,
-           c->from_client.len, c->from_server.len);
+    printf("flow %s %u %s %u %zu %zu\n", client, (unsigned)c->addr.source, server,
+           (unsigned)c->addr.dest, c->from_client.len, c->from_server.len);
     print_hex_line('a', &c->from_client);
     print_hex_line('b', &c->from_server);
     if (verbose) {
-      fprintf(stderr, "flow %s:%u -> %s:%u: %zu/%zu bytes, %s\n", client, (unsigned)c->addr.source, server,
-              (unsigned)c->addr.dest, c->from_client.len, c->from_server.len, state_name(c->end_state));
+      fprintf(stderr, "flow %s:%u -> %s:%u: %zu/%zu bytes, %s\n", client, (unsigned)c->addr.source,
+              server, (unsigned)c->addr.dest, c->from_client.len, c->from_server.len,
+              state_name(c->end_state));
     }
   }
 }
@@ -329,14 +348,17 @@ static void free_all(void) {
   free(syn_table);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   /* netaddr 0 / mask 0 matches every address. */
   static struct nids_chksum_ctl no_checksums = {0, 0, NIDS_DONT_CHKSUM, 0};
-  const char *path = NULL;
+  const char* path = NULL;
 
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "-v") == 0) {
       verbose = 1;
+    } else if (strcmp(argv[i], "--version") == 0) {
+      printf("flowkit_nids_oracle (libnids %d.%d)\n", NIDS_MAJOR, NIDS_MINOR);
+      return 0;
     } else if (path == NULL) {
       path = argv[i];
     } else {
@@ -349,7 +371,7 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  nids_params.filename = (char *)path;
+  nids_params.filename = (char*)path;
   nids_params.device = NULL;
   nids_params.scan_num_hosts = 0; /* no portscan detection */
   nids_params.tcp_workarounds = 1;
@@ -373,8 +395,8 @@ int main(int argc, char **argv) {
   print_flows();
   free_all();
   if (verbose && (repaired_checksums != 0 || repaired_lengths != 0)) {
-    fprintf(stderr, "repaired IPv4 headers: %llu checksums, %llu zero (TSO) lengths\n", repaired_checksums,
-            repaired_lengths);
+    fprintf(stderr, "repaired IPv4 headers: %llu checksums, %llu zero (TSO) lengths\n",
+            repaired_checksums, repaired_lengths);
   }
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fputs("flowkit_nids_oracle: write error\n", stderr);

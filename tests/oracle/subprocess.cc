@@ -105,7 +105,8 @@ ProcessResult run_process(std::span<const std::string> argv) {
   if (argv.empty()) throw std::invalid_argument("run_process: empty argv");
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));  // posix_spawn's signature
+  for (const auto& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));  // posix_spawn's signature
   args.push_back(nullptr);
 
   auto out = make_pipe();
@@ -150,8 +151,8 @@ FlowSet run_flow_dumper(const std::string& program, const std::string& pcap_path
   const std::array<std::string, 2> argv{program, pcap_path};
   const auto result = run_process(argv);
   if (result.exit_code != 0) {
-    throw std::runtime_error(fmt::format("{} {} failed (exit {}): {}", program, pcap_path, result.exit_code,
-                                         result.err));
+    throw std::runtime_error(fmt::format("{} {} failed (exit {}): {}", program, pcap_path,
+                                         result.exit_code, result.err));
   }
   return parse_flows(result.out);
 }

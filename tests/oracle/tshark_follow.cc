@@ -34,7 +34,8 @@ struct Block {
   std::uint32_t stream = 0;
   std::array<std::string, 2> node_text;
   std::array<std::string, 2> bytes;
-  std::array<std::vector<std::pair<std::size_t, std::size_t>>, 2> gaps;  // (offset, missing) per node
+  std::array<std::vector<std::pair<std::size_t, std::size_t>>, 2>
+      gaps;  // (offset, missing) per node
 };
 
 void append_chunk(Block& block, int node, std::string chunk, GapMode mode) {
@@ -47,9 +48,14 @@ void append_chunk(Block& block, int node, std::string chunk, GapMode mode) {
   const auto count = static_cast<std::size_t>(missing);
   block.gaps[node].emplace_back(bytes.size(), count);
   switch (mode) {
-    case GapMode::marker: bytes += chunk; break;
-    case GapMode::drop: break;
-    case GapMode::zero_fill: bytes.append(count, '\0'); break;
+    case GapMode::marker:
+      bytes += chunk;
+      break;
+    case GapMode::drop:
+      break;
+    case GapMode::zero_fill:
+      bytes.append(count, '\0');
+      break;
   }
 }
 
@@ -65,7 +71,8 @@ void finish_block(Block& block, TsharkFollow& result) {
     flow.a = parse_endpoint(block.node_text[0]);
     flow.b = parse_endpoint(block.node_text[1]);
   } catch (const FlowFormatError& e) {
-    throw TsharkError(fmt::format("tshark follow, stream {}: bad node line: {}", block.stream, e.what()));
+    throw TsharkError(
+        fmt::format("tshark follow, stream {}: bad node line: {}", block.stream, e.what()));
   }
   flow.from_a = std::move(block.bytes[0]);
   flow.from_b = std::move(block.bytes[1]);
@@ -126,7 +133,8 @@ ProcessResult run_tshark(const TsharkOptions& options, std::vector<std::string> 
 }
 
 std::set<std::uint32_t> list_streams(const std::string& pcap_path, const TsharkOptions& options) {
-  const auto listing = run_tshark(options, {"-r", pcap_path, "-n", "-T", "fields", "-e", "tcp.stream", "-Y", "tcp"});
+  const auto listing =
+      run_tshark(options, {"-r", pcap_path, "-n", "-T", "fields", "-e", "tcp.stream", "-Y", "tcp"});
   std::set<std::uint32_t> streams;
   std::string_view text = listing.out;
   while (!text.empty()) {
@@ -135,7 +143,8 @@ std::set<std::uint32_t> list_streams(const std::string& pcap_path, const TsharkO
     text.remove_prefix(std::min(end + 1, text.size()));
     if (field.empty()) continue;  // packets whose tcp.stream is absent
     const auto id = parse_u32(field);
-    if (!id) throw TsharkError(fmt::format("unexpected tcp.stream value '{}' for {}", field, pcap_path));
+    if (!id)
+      throw TsharkError(fmt::format("unexpected tcp.stream value '{}' for {}", field, pcap_path));
     streams.insert(*id);
   }
   return streams;
@@ -172,13 +181,16 @@ TsharkFollow parse_follow_output(std::string_view text, GapMode gaps) {
       block.reset();
     } else if (line.starts_with(filter_prefix)) {
       const auto id = parse_u32(line.substr(filter_prefix.size()));
-      if (!id) throw TsharkError(fmt::format("tshark follow output line {}: bad filter line", line_no));
+      if (!id)
+        throw TsharkError(fmt::format("tshark follow output line {}: bad filter line", line_no));
       block.emplace();
       block->stream = *id;
     } else if (line.starts_with("Follow: ") || line.empty()) {
       continue;
     } else if (line.starts_with("Node 0: ") || line.starts_with("Node 1: ")) {
-      if (!block) throw TsharkError(fmt::format("tshark follow output line {}: node outside a block", line_no));
+      if (!block)
+        throw TsharkError(
+            fmt::format("tshark follow output line {}: node outside a block", line_no));
       block->node_text[line[5] - '0'] = std::string(line.substr(8));
     } else {
       if (!block) {
@@ -230,6 +242,8 @@ TsharkFollow run_tshark_follow(const std::string& pcap_path, const TsharkOptions
   return all;
 }
 
-FlowSet tshark_follow(const std::string& pcap_path) { return run_tshark_follow(pcap_path).flows; }
+FlowSet tshark_follow(const std::string& pcap_path) {
+  return run_tshark_follow(pcap_path).flows;
+}
 
 }  // namespace flowkit::oracle

@@ -15,18 +15,25 @@
 //  * Out of order: segments beyond the expected sequence number are queued and
 //    delivered once the hole is filled (again only the new bytes of a queued
 //    segment are used).
-//  * Gaps: when the *peer's ACK* covers queued data the missing bytes were
-//    evidently lost by the capture only, and tshark inserts the literal text
-//    "[N bytes missing in capture file]" plus a NUL byte instead of N bytes
-//    (the marker length differs from N!). Queued data after a hole that is
-//    never acknowledged (e.g. one-sided captures) is silently dropped at the
-//    end: everything after the first such gap is missing from the output.
-//  * Truncated frames: only captured bytes are output, but the sequence number
-//    advances by the segment length, so the remainder becomes a gap (marker if
-//    acknowledged). FIN and RST have no effect; data after them is still used.
-//  * Checksums are not verified (tshark default), IP fragments are reassembled
-//    first, IPv6 works ("[addr]:port" in the header), and VLAN/QinQ tags are not
-//    part of the conversation key: copies of one connection on different VLANs
+//  * Gaps: when a later segment is queued behind a hole and the *peer's ACK*
+//    covers it, the bytes were evidently lost by the capture only, and tshark
+//    inserts the literal text "[N bytes missing in capture file]" plus a NUL
+//    byte instead of the N bytes (so the marker's length is not N!). Queued
+//    data behind a hole that is never acknowledged (one-sided captures,
+//    pcapplusplus__unidirectional_tcp_stream_with_missing_packet.pcap) is
+//    never printed: the output silently ends at the hole. A hole at the very
+//    end (nothing queued behind it) leaves no trace either.
+//  * Short frames: a frame truncated by the snap length contributes only its
+//    captured bytes, but the sequence number advances by the full segment
+//    length, so the missing tail vanishes silently (no marker). A frame
+//    shorter than its IP total length (zeek__tcp__reassembly.pcap) counts as
+//    a shorter segment; the rest becomes a gap (marker once acknowledged).
+//  * FIN and RST are ignored: data after them is still used
+//    (zeek__tcp__rst-inject-rae.pcap).
+//  * Checksums are not verified (tshark default), an IPv4 total length of 0
+//    (TSO super-segments captured on the sender) means "the captured length",
+//    IP fragments are reassembled first, IPv6 works ("[addr]:port" in the header), and VLAN/QinQ
+//    tags are not part of the conversation key: copies of one connection on different VLANs
 //    (zeek__vlan-collisions.pcap) are one tcp.stream and the copies are
 //    de-duplicated like retransmissions.
 //  * A new tcp.stream starts when a SYN reuses the 4-tuple of a closed
@@ -60,14 +67,14 @@ enum class GapMode {
 struct TsharkOptions {
   std::string program = "tshark";
   GapMode gaps = GapMode::marker;
-  std::size_t streams_per_run = 100;  // -z follow arguments per tshark invocation
+  std::size_t streams_per_run = 250;  // -z follow arguments per tshark invocation
 };
 
 struct TsharkGap {
-  std::size_t flow = 0;    // index into TsharkFollow::flows
-  bool from_a = true;      // direction of the gap
-  std::size_t offset = 0;  // where in the output bytes the gap (or its marker) is
-  std::size_t missing = 0; // N as reported by tshark
+  std::size_t flow = 0;     // index into TsharkFollow::flows
+  bool from_a = true;       // direction of the gap
+  std::size_t offset = 0;   // where in the output bytes the gap (or its marker) is
+  std::size_t missing = 0;  // N as reported by tshark
 };
 
 struct TsharkFollow {
@@ -77,7 +84,8 @@ struct TsharkFollow {
 };
 
 /// Follows every tcp.stream of the capture. Throws TsharkError.
-[[nodiscard]] TsharkFollow run_tshark_follow(const std::string& pcap_path, const TsharkOptions& options = {});
+[[nodiscard]] TsharkFollow run_tshark_follow(const std::string& pcap_path,
+                                             const TsharkOptions& options = {});
 
 /// Convenience: flows only, gaps kept as tshark's markers.
 [[nodiscard]] FlowSet tshark_follow(const std::string& pcap_path);

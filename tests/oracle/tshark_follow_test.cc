@@ -71,19 +71,24 @@ TEST(ParseFollowOutput, GapModes) {
 TEST(ParseFollowOutput, SkipsPhantomStreams) {
   // What tshark prints for a stream index it never followed.
   const auto result = parse_follow_output(
-      "=====\nFollow: tcp,raw\nFilter: tcp.stream eq 7\nNode 0: :0\nNode 1: :0\n=====\n", GapMode::marker);
+      "=====\nFollow: tcp,raw\nFilter: tcp.stream eq 7\nNode 0: :0\nNode 1: :0\n=====\n",
+      GapMode::marker);
   EXPECT_TRUE(result.flows.empty());
 }
 
 TEST(ParseFollowOutput, RejectsGarbage) {
   EXPECT_THROW((void)parse_follow_output("hello\n", GapMode::marker), TsharkError);
-  EXPECT_THROW((void)parse_follow_output("=====\nFilter: tcp.stream eq 0\nNode 0: 1.2.3.4:1\nNode 1: 1.2.3.5:2\nxyz\n=====\n",
+  EXPECT_THROW(
+      (void)parse_follow_output(
+          "=====\nFilter: tcp.stream eq 0\nNode 0: 1.2.3.4:1\nNode 1: 1.2.3.5:2\nxyz\n=====\n",
+          GapMode::marker),
+      TsharkError);
+  EXPECT_THROW((void)parse_follow_output("=====\nFilter: tcp.stream eq 0\nNode 0: 1.2.3.4:1\n",
                                          GapMode::marker),
                TsharkError);
-  EXPECT_THROW((void)parse_follow_output("=====\nFilter: tcp.stream eq 0\nNode 0: 1.2.3.4:1\n", GapMode::marker),
-               TsharkError);
-  EXPECT_THROW((void)parse_follow_output("=====\nFilter: tcp.stream eq 0\nNode 0: x\nNode 1: 1.2.3.5:2\n41\n=====\n",
-                                         GapMode::marker),
+  EXPECT_THROW((void)parse_follow_output(
+                   "=====\nFilter: tcp.stream eq 0\nNode 0: x\nNode 1: 1.2.3.5:2\n41\n=====\n",
+                   GapMode::marker),
                TsharkError);
 }
 
@@ -92,7 +97,8 @@ TEST(TsharkFollow, MissingFileIsAClearError) {
     (void)tshark_follow("/nonexistent/capture.pcap");
     FAIL() << "no exception";
   } catch (const TsharkError& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/capture.pcap"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/capture.pcap"), std::string::npos)
+        << e.what();
   }
 }
 

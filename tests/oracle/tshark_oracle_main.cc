@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
     const auto result = run_tshark_follow(path, options);
     write_flows(std::cout, result.flows);
     for (const auto& gap : result.gaps) {
-      fmt::print(stderr, "gap: {} from {}: {} bytes missing at offset {}\n", result.flows[gap.flow].label(),
-                 gap.from_a ? "a" : "b", gap.missing, gap.offset);
+      fmt::print(stderr, "gap: {} from {}: {} bytes missing at offset {}\n",
+                 result.flows[gap.flow].label(), gap.from_a ? "a" : "b", gap.missing, gap.offset);
     }
     std::cout.flush();
     return std::cout ? 0 : 1;

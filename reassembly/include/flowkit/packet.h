@@ -47,7 +47,9 @@ struct PacketInfo {
   /// The capture holds less than the IP header claims (snaplen, or a bad length): `ip`, `l4`
   /// and `payload` are prefixes of the real ones.
   bool truncated = false;
-  std::span<const std::byte> frame;  ///< the whole captured frame (first fragment's, if reassembled)
+  std::span<const std::byte> frame;  ///< the whole captured frame (last fragment's, if reassembled)
+  int link_type = 1;                 ///< link type of `frame`
+  std::uint32_t wire_length = 0;     ///< original length of `frame` on the wire
   std::span<const std::byte> ip;     ///< the IP packet, header included, trimmed to its length
   std::span<const std::byte> l4;     ///< the upper-layer header and payload
   std::uint16_t src_port = 0;        ///< TCP and UDP

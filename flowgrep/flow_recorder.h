@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "flowkit/connection.h"
+#include "flowkit/packet.h"
+#include "flowkit/pcap_writer.h"
+
+namespace flowkit::flowgrep {
+
+/// -w: every frame of each matching connection goes to one pcap file. Frames seen before the
+/// verdict wait in a bounded per-connection buffer.
+class PcapLog {
+ public:
+  /// Creates the file now, so an unwritable path fails at start.
+  explicit PcapLog(std::string path);
+  void write(const PacketInfo& pkt);
+  void close();
+  [[nodiscard]] std::uint64_t frames_skipped() const noexcept { return skipped_; }
+
+ private:
+  std::string path_;
+  std::unique_ptr<PcapWriter> writer_;
+  int link_type_ = -1;       ///< fixed by the first frame written
+  std::uint64_t written_ = 0;
+  std::uint64_t skipped_ = 0;  ///< frames of another link type than the file's
+};
+
+/// A frame kept until its connection's verdict.
+struct HeldFrame {
+  Timestamp ts{};
+  int link_type = 1;
+  std::uint32_t wire_length = 0;
+  std::vector<std::byte> bytes;
+};
+
+/// Frames of one connection before the verdict, at most `limit` bytes (the first ones: the
+/// handshake and what led to the match matter most).
+class HeldFrames {
+ public:
+  void hold(const PacketInfo& pkt, std::size_t limit);
+  void replay(PcapLog& log);
+  void clear() noexcept;
+  [[nodiscard]] std::uint64_t lost() const noexcept { return lost_; }
+
+ private:
+  std::vector<HeldFrame> frames_;
+  std::size_t bytes_ = 0;
+  std::uint64_t lost_ = 0;
+};
+
+/// --dump-dir: the reassembled bytes of each matching connection, one file per direction.
+class StreamFiles {
+ public:
+  StreamFiles(const std::filesystem::path& dir, const Connection& conn);
+  StreamFiles(const StreamFiles&) = delete;
+  StreamFiles& operator=(const StreamFiles&) = delete;
+  ~StreamFiles();
+  void append(Direction d, std::span<const std::byte> bytes);
+
+ private:
+  std::FILE* files_[2] = {nullptr, nullptr};
+};
+
+/// File name for one direction of a connection: "000042_10.0.0.1.40000-10.0.0.2.80" (client
+/// first for to-server); only characters safe in any file system.
+[[nodiscard]] std::string stream_file_name(const Connection& conn, Direction d);
+
+}  // namespace flowkit::flowgrep

@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
     }
     const flowkit::flowgrep::CompiledPatterns compiled(std::move(patterns), pattern_options);
 
+    capture.split_filter_from_files();
     const auto source_options = capture.source_options();
     auto config = capture.config();
     auto source = flowkit::PacketSource::open(source_options);

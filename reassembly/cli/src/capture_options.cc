@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <filesystem>
 #include <numeric>
 
 namespace flowkit::cli {
@@ -71,6 +72,24 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
       ->group("Reassembly");
+}
+
+void CaptureOptions::split_filter_from_files() {
+  namespace fs = std::filesystem;
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    const std::string& word = read[i];
+    std::error_code ec;
+    if (word == "-" || fs::exists(word, ec)) continue;
+    const bool looks_like_path = word.find('/') != std::string::npos || word.ends_with(".pcap") ||
+                                 word.ends_with(".pcapng") || word.ends_with(".cap");
+    if (looks_like_path || i == 0) {
+      throw CaptureError(fmt::format("{}: no such file or directory", word));
+    }
+    filter_words.insert(filter_words.begin(), read.begin() + static_cast<std::ptrdiff_t>(i),
+                        read.end());
+    read.resize(i);
+    return;
+  }
 }
 
 std::string CaptureOptions::filter() const {

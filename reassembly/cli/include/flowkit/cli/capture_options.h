@@ -32,6 +32,11 @@ struct CaptureOptions {
 
   /// Adds the options to `app` (the BPF words become its trailing positional arguments).
   void add_to(CLI::App& app, bool bpf_positional = true);
+  /// `-r a.pcap b.pcap tcp port 80`: -r takes several files (so shell globs work), and the
+  /// words after the last existing path are the BPF filter. Call once after parsing. A word
+  /// that looks like a capture file (a '/' or a capture extension) but does not exist is
+  /// reported as a missing file instead. Throws CaptureError.
+  void split_filter_from_files();
   /// The SourceOptions these options describe. Throws CaptureError when neither -r nor -i.
   [[nodiscard]] SourceOptions source_options() const;
   /// A Config with the reassembly options applied on top of `base`. Throws CLI::ValidationError.

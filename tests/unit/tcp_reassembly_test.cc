@@ -528,3 +528,24 @@ TEST(TcpConnections, TruncatedSegmentDeliversCapturedPrefix) {
 
 }  // namespace
 }  // namespace flowkit::testing
+
+namespace flowkit::testing {
+namespace {
+
+TEST(TcpConnections, UrgentByteIsReportedAndStaysInStream) {
+  struct Urgent : Recorder {
+    std::string urgent;
+    void on_urgent(Connection&, Direction, std::byte value) override {
+      urgent += static_cast<char>(value);
+    }
+  } rec;
+  TcpSession s;
+  auto frames = s.handshake();
+  frames.push_back(s.client_packet().flags(tcp_flags::ACK | tcp_flags::URG).urgent(3).payload("ab!cd").build());
+  run_frames(Config{}, rec, frames);
+  EXPECT_EQ(rec.urgent, "!");
+  EXPECT_EQ(rec.bytes(Direction::ToServer), "ab!cd");
+}
+
+}  // namespace
+}  // namespace flowkit::testing

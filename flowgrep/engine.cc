@@ -35,14 +35,24 @@ struct Engine::State final : ConnectionData {
   int kill_rounds = 0;
 };
 
+EngineCounters& EngineCounters::operator+=(const EngineCounters& o) noexcept {
+  matches += o.matches;
+  matched_connections += o.matched_connections;
+  udp_matches += o.udp_matches;
+  kills += o.kills;
+  rsts_sent += o.rsts_sent;
+  inject_errors += o.inject_errors;
+  return *this;
+}
+
 Engine::Engine(const CompiledPatterns& patterns, EngineOptions options, Report& report,
-               std::unique_ptr<RstInjector> injector)
+               PcapLog* pcap, RstInjector* injector)
     : patterns_(patterns),
       options_(std::move(options)),
       report_(report),
-      injector_(std::move(injector)),
+      pcap_(pcap),
+      injector_(injector),
       matcher_(patterns) {
-  if (!options_.pcap_path.empty()) pcap_.emplace(options_.pcap_path);
   if (!options_.dump_dir.empty()) std::filesystem::create_directories(options_.dump_dir);
 }
 
@@ -77,9 +87,8 @@ void Engine::on_established(Connection& conn) {
 }
 
 void Engine::on_segment(Connection& conn, Direction dir, const PacketInfo& pkt) {
-  now_ = std::max(now_, pkt.ts);
   auto& s = state(conn);
-  if (pcap_) {
+  if (pcap_ != nullptr) {
     if (s.matched) {
       pcap_->write(pkt);
     } else {
@@ -139,7 +148,7 @@ void Engine::report_hits(Connection& conn, State& s, Direction dir, std::uint64_
     const bool start_known = patterns_.reports_start(hit.pattern);
     const std::uint64_t start = start_known ? hit.start : hit.end;
     MatchEvent e;
-    e.ts = now_;
+    e.ts = conn.last_seen();  // the packet being processed (or the last one, at the end)
     e.connection = conn.id();
     const auto& k = conn.key();
     e.ends = dir == Direction::ToServer
@@ -163,7 +172,7 @@ void Engine::report_hits(Connection& conn, State& s, Direction dir, std::uint64_
 void Engine::on_verdict(Connection& conn, State& s) {
   s.matched = true;
   ++counters_.matched_connections;
-  if (pcap_) s.frames.replay(*pcap_);
+  if (pcap_ != nullptr) s.frames.replay(*pcap_);
   if (!options_.dump_dir.empty()) {
     s.files = std::make_unique<StreamFiles>(options_.dump_dir, conn);
     for (Direction d : {Direction::ToServer, Direction::ToClient}) {
@@ -172,7 +181,7 @@ void Engine::on_verdict(Connection& conn, State& s) {
       held.clear();
       held.shrink_to_fit();
       if (s.held_lost[index(d)] > 0) {
-        report_.note(now_, conn.id(),
+        report_.note(conn.last_seen(), conn.id(),
                      fmt::format("--dump-dir: {} {} bytes before the match did not fit the buffer",
                                  s.held_lost[index(d)], to_string(d)));
       }
@@ -192,7 +201,7 @@ void Engine::on_verdict(Connection& conn, State& s) {
       packets.push_back({k.server, k.server_port, k.client, k.client_port, seq, client.highest_seq});
     }
     ++counters_.kills;
-    kill(conn, s, now_, std::move(packets));
+    kill(conn, s, conn.last_seen(), std::move(packets));
   }
 }
 
@@ -205,7 +214,7 @@ void Engine::kill(Connection& conn, State& s, Timestamp ts, std::vector<RstPacke
   e.dry_run = options_.dry_run;
   e.round = s.kill_rounds;
   e.packets = std::move(packets);
-  if (!options_.dry_run && injector_) {
+  if (!options_.dry_run && injector_ != nullptr) {
     for (const auto& p : e.packets) {
       try {
         injector_->send(p);
@@ -228,7 +237,7 @@ void Engine::on_end(Connection& conn, EndReason reason) {
     if (!hits_.empty()) report_hits(conn, s, d, conn.half(d).delivered, {}, hits_);
   }
   EndEvent e;
-  e.ts = now_;
+  e.ts = conn.last_seen();
   e.connection = conn.id();
   e.ends = client_to_server(conn);
   e.reason = reason;
@@ -237,13 +246,12 @@ void Engine::on_end(Connection& conn, EndReason reason) {
   e.bytes_to_client = conn.half(Direction::ToClient).delivered;
   e.packets = conn.half(Direction::ToServer).packets + conn.half(Direction::ToClient).packets;
   e.killed = s.kill_rounds > 0;
-  e.pcap_frames_lost = pcap_ && s.matched ? s.frames.lost() : 0;
+  e.pcap_frames_lost = pcap_ != nullptr && s.matched ? s.frames.lost() : 0;
   report_.end(e);
 }
 
 void Engine::on_udp(const PacketInfo& pkt) {
   if (!options_.udp) return;
-  now_ = std::max(now_, pkt.ts);
   DirectionStream stream;
   hits_.clear();
   matcher_.scan(stream, 0, pkt.payload, hits_);
@@ -266,11 +274,7 @@ void Engine::on_udp(const PacketInfo& pkt) {
     ++counters_.matches;
     ++counters_.udp_matches;
   }
-  if (pcap_ && !hits_.empty()) pcap_->write(pkt);
-}
-
-void Engine::close() {
-  if (pcap_) pcap_->close();
+  if (pcap_ != nullptr && !hits_.empty()) pcap_->write(pkt);
 }
 
 }  // namespace flowkit::flowgrep

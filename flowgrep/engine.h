@@ -39,14 +39,16 @@ struct EngineCounters {
   std::uint64_t kills = 0;          ///< connections killed (or that would be, in a dry run)
   std::uint64_t rsts_sent = 0;
   std::uint64_t inject_errors = 0;
+  EngineCounters& operator+=(const EngineCounters& o) noexcept;
 };
 
 /// flowgrep's Handler: matches reassembled streams with Hyperscan and runs the actions.
 class Engine final : public Handler {
  public:
-  /// `injector` may be null unless options.kill && !options.dry_run.
-  Engine(const CompiledPatterns& patterns, EngineOptions options, Report& report,
-         std::unique_ptr<RstInjector> injector);
+  /// `pcap` (for -w) and `injector` (for --kill outside a dry run) may be null; they, like the
+  /// report, may be shared by the engines of several threads.
+  Engine(const CompiledPatterns& patterns, EngineOptions options, Report& report, PcapLog* pcap,
+         RstInjector* injector);
 
   void on_established(Connection& conn) override;
   std::size_t on_data(Connection& conn, Direction dir, const StreamChunk& chunk) override;
@@ -56,8 +58,6 @@ class Engine final : public Handler {
   void on_end(Connection& conn, EndReason reason) override;
   void on_udp(const PacketInfo& pkt) override;
 
-  /// Flushes and closes the outputs (call after Reassembler::finish()).
-  void close();
   [[nodiscard]] const EngineCounters& counters() const noexcept { return counters_; }
 
  private:
@@ -73,11 +73,10 @@ class Engine final : public Handler {
   const CompiledPatterns& patterns_;
   EngineOptions options_;
   Report& report_;
-  std::unique_ptr<RstInjector> injector_;
+  PcapLog* pcap_;
+  RstInjector* injector_;
   StreamMatcher matcher_;
-  std::optional<PcapLog> pcap_;
   std::vector<Hit> hits_;  ///< reused between scans
-  Timestamp now_{};
   EngineCounters counters_;
 };
 

@@ -14,6 +14,7 @@ PcapLog::PcapLog(std::string path) : path_(std::move(path)) {
 }
 
 void PcapLog::write(const PacketInfo& pkt) {
+  std::lock_guard lock(mutex_);
   if (link_type_ < 0) {
     link_type_ = pkt.link_type;
     if (link_type_ != 1) writer_ = std::make_unique<PcapWriter>(path_, link_type_);
@@ -32,6 +33,7 @@ void PcapLog::write(const PacketInfo& pkt) {
 }
 
 void PcapLog::close() {
+  std::lock_guard lock(mutex_);
   if (writer_) writer_->close();
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@
 namespace flowkit::flowgrep {
 
 /// -w: every frame of each matching connection goes to one pcap file. Frames seen before the
-/// verdict wait in a bounded per-connection buffer.
+/// verdict wait in a bounded per-connection buffer. Safe to share between threads.
 class PcapLog {
  public:
   /// Creates the file now, so an unwritable path fails at start.
@@ -25,6 +26,7 @@ class PcapLog {
   [[nodiscard]] std::uint64_t frames_skipped() const noexcept { return skipped_; }
 
  private:
+  std::mutex mutex_;
   std::string path_;
   std::unique_ptr<PcapWriter> writer_;
   int link_type_ = -1;       ///< fixed by the first frame written

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
 
 #include "engine.h"
 #include "flowkit/cli/capture_options.h"
@@ -122,17 +123,26 @@ int main(int argc, char** argv) {
     engine.dry_run = !source.live();
     std::unique_ptr<flowkit::flowgrep::RstInjector> injector;
     if (engine.kill && !engine.dry_run) injector = flowkit::flowgrep::make_libnet_injector();
+    std::optional<flowkit::flowgrep::PcapLog> pcap;
+    if (!engine.pcap_path.empty()) pcap.emplace(engine.pcap_path);
 
+    // One engine per reassembly thread; they share the outputs, which are synchronised.
     flowkit::flowgrep::Report report(stdout, json, engine.log_every_end);
-    flowkit::flowgrep::Engine grep(compiled, engine, report, std::move(injector));
-    flowkit::Reassembler reassembler(config, grep);
+    std::vector<std::unique_ptr<flowkit::flowgrep::Engine>> engines;
+    std::vector<flowkit::Handler*> handlers;
+    for (std::size_t i = 0; i < capture.threads; ++i) {
+      engines.push_back(std::make_unique<flowkit::flowgrep::Engine>(
+          compiled, engine, report, pcap ? &*pcap : nullptr, injector.get()));
+      handlers.push_back(engines.back().get());
+    }
     flowkit::cli::stop_on_signals(source);
-    flowkit::cli::run(source, reassembler);
-    grep.close();
+    const auto stats = flowkit::cli::run(source, config, handlers);
+    if (pcap) pcap->close();
 
-    const auto& c = grep.counters();
+    flowkit::flowgrep::EngineCounters c;
+    for (const auto& e : engines) c += e->counters();
     if (!quiet) {
-      flowkit::cli::print_stats(stderr, reassembler.stats(), source);
+      flowkit::cli::print_stats(stderr, stats, source);
       fmt::print(stderr, "{} matches in {} connections{}, {} killed ({} RSTs sent{})\n", c.matches,
                  c.matched_connections,
                  engine.udp ? fmt::format(" and {} UDP datagrams", c.udp_matches) : "", c.kills,

@@ -35,8 +35,9 @@ std::string dump(const json& j) {
 }  // namespace
 
 void Report::line(const std::string& text) {
-  std::fputs(text.c_str(), out_);
-  std::fputc('\n', out_);
+  // One stdio call per line: stdio locks the stream per call, so threads never tear a line.
+  const std::string with_newline = text + '\n';
+  std::fputs(with_newline.c_str(), out_);
   std::fflush(out_);
 }
 

@@ -4,6 +4,7 @@
 #include <libnet.h>
 
 #include <cstring>
+#include <mutex>
 
 namespace flowkit::flowgrep {
 
@@ -29,6 +30,7 @@ class LibnetInjector final : public RstInjector {
   LibnetInjector() : v4_(open_libnet(LIBNET_RAW4, "IPv4")), v6_(open_libnet(LIBNET_RAW6, "IPv6")) {}
 
   void send(const RstPacket& rst) override {
+    std::lock_guard lock(mutex_);  // libnet handles are not thread-safe
     libnet_t* l = rst.src.is_v6() ? v6_.get() : v4_.get();
     libnet_clear_packet(l);
     // RST|ACK with the exact sequence number the receiver expects (RFC 5961) and zero window.
@@ -61,6 +63,7 @@ class LibnetInjector final : public RstInjector {
   [[noreturn]] static void fail(libnet_t* l) {
     throw InjectError(fmt::format("cannot send RST: {}", libnet_geterror(l)));
   }
+  std::mutex mutex_;
   LibnetHandle v4_;
   LibnetHandle v6_;
 };

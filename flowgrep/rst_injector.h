@@ -14,7 +14,7 @@ class InjectError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Sends forged TCP RSTs.
+/// Sends forged TCP RSTs. Implementations are safe to share between threads.
 class RstInjector {
  public:
   virtual ~RstInjector() = default;

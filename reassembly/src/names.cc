@@ -67,3 +67,33 @@ std::string_view to_string(DropReason reason) noexcept {
 }
 
 }  // namespace flowkit
+
+namespace flowkit {
+
+Stats& Stats::operator+=(const Stats& o) noexcept {
+  packets += o.packets;
+  bytes += o.bytes;
+  ip_packets += o.ip_packets;
+  ipv6_packets += o.ipv6_packets;
+  fragments += o.fragments;
+  datagrams_reassembled += o.datagrams_reassembled;
+  fragment_overlaps += o.fragment_overlaps;
+  fragment_overlap_conflicts += o.fragment_overlap_conflicts;
+  tcp_segments += o.tcp_segments;
+  udp_datagrams += o.udp_datagrams;
+  connections_opened += o.connections_opened;
+  connections_closed += o.connections_closed;
+  connections_reset += o.connections_reset;
+  connections_timed_out += o.connections_timed_out;
+  connections_evicted += o.connections_evicted;
+  stream_bytes_delivered += o.stream_bytes_delivered;
+  retransmitted_bytes += o.retransmitted_bytes;
+  tcp_overlaps += o.tcp_overlaps;
+  tcp_overlap_conflicts += o.tcp_overlap_conflicts;
+  gaps += o.gaps;
+  gap_bytes += o.gap_bytes;
+  for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
+  return *this;
+}
+
+}  // namespace flowkit

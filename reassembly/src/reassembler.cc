@@ -27,8 +27,12 @@ struct Reassembler::Impl {
 };
 
 void Reassembler::Impl::process(const RawFrame& frame) {
-  ++stats.packets;
-  stats.bytes += std::max<std::uint64_t>(frame.wire_length, frame.data.size());
+  // A datagram reassembled by a ParallelReassembler was counted there, fragment by fragment.
+  const bool count = frame.link_type != detail::kLinkTypeReassembledIp;
+  if (count) {
+    ++stats.packets;
+    stats.bytes += std::max<std::uint64_t>(frame.wire_length, frame.data.size());
+  }
   run_timers(frame.ts);
 
   detail::LinkView link;
@@ -48,8 +52,10 @@ void Reassembler::Impl::process(const RawFrame& frame) {
     stats.drop(*failure);
     return;
   }
-  ++stats.ip_packets;
-  if (pkt.src.is_v6()) ++stats.ipv6_packets;
+  if (count) {
+    ++stats.ip_packets;
+    if (pkt.src.is_v6()) ++stats.ipv6_packets;
+  }
 
   if (fragment.is_fragment) {
     if (!config.defrag.enabled) return;

@@ -53,13 +53,13 @@ Run grep(const std::vector<std::string>& expressions, const std::vector<Frame>& 
   Capture out;
   Report report(out.file(), json, options.log_every_end);
   options.dry_run = true;
-  Engine engine(compiled, options, report, nullptr);
+  Engine engine(compiled, options, report, nullptr, nullptr);
   {
     Reassembler r(config, engine);
     for (const auto& f : frames) r.process(f.view());
     r.finish();
   }
-  engine.close();
+
   return {engine.counters(), out.text()};
 }
 
@@ -228,7 +228,7 @@ TEST(Flowgrep, HexPatternsMatchBytes) {
   const CompiledPatterns compiled(std::move(p), {});
   std::FILE* out = std::tmpfile();
   Report report(out, false, false);
-  Engine engine(compiled, {}, report, nullptr);
+  Engine engine(compiled, {}, report, nullptr, nullptr);
   Reassembler r(Config{}, engine);
   for (const auto& frame : f) r.process(frame.view());
   r.finish();

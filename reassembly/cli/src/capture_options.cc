@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <numeric>
 
+#include "flowkit/parallel_reassembler.h"
+
 namespace flowkit::cli {
 
 namespace {
@@ -67,6 +69,12 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
   app.add_option("--memcap", memcap_mb, "Megabytes of out-of-order data held across all streams")
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
+      ->group("Reassembly");
+  app.add_option("-t,--threads", threads,
+                 "Reassembly threads: packets are spread over them by a symmetric flow hash, so "
+                 "both directions of a connection stay on one thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256))
       ->group("Reassembly");
   app.add_option("--idle-timeout", idle_timeout_s, "Seconds of silence before a connection times out")
       ->capture_default_str()
@@ -151,6 +159,19 @@ void run(PacketSource& source, Reassembler& reassembler, const std::function<voi
     if (between) between();
   }
   reassembler.finish();
+}
+
+Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers) {
+  if (handlers.size() <= 1) {
+    Reassembler reassembler(config, *handlers.front());
+    run(source, reassembler);
+    return reassembler.stats();
+  }
+  ParallelReassembler parallel(config, handlers.size(),
+                               [&](std::size_t i) -> Handler& { return *handlers[i]; });
+  while (auto frame = source.next()) parallel.process(*frame);
+  parallel.finish();
+  return parallel.stats();
 }
 
 void print_stats(std::FILE* out, const Stats& s, const PacketSource& source) {

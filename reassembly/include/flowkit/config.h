@@ -34,6 +34,9 @@ struct TcpConfig {
   Duration embryonic_timeout = 30s;      ///< a connection still in handshake idle this long
   Duration closing_timeout = 30s;        ///< after the end, how long late segments are absorbed
   Duration gap_timeout = 30s;            ///< a hole still open after this long is skipped
+  /// Connection ids are first_id, first_id + id_stride, ... (so parallel workers never collide).
+  std::uint64_t first_id = 1;
+  std::uint64_t id_stride = 1;
 };
 
 /// Everything a Reassembler needs. Plain values with safe defaults; no global state.

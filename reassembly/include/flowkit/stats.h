@@ -57,6 +57,8 @@ struct Stats {
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};
 
   void drop(DropReason reason) noexcept { ++drops[static_cast<std::size_t>(reason)]; }
+  /// Adds another set of counters (e.g. of another worker).
+  Stats& operator+=(const Stats& other) noexcept;
   [[nodiscard]] std::uint64_t dropped(DropReason reason) const noexcept {
     return drops[static_cast<std::size_t>(reason)];
   }

@@ -12,6 +12,10 @@ namespace flowkit::detail {
 /// A decode step either succeeds (nullopt) or says why the packet is dropped.
 using DecodeFailure = std::optional<DropReason>;
 
+/// flowkit-internal link type of an IP packet reassembled before dispatch to a worker: a 4-byte
+/// VLAN key (host order) followed by the IP packet. Negative, so no capture file can use it.
+inline constexpr int kLinkTypeReassembledIp = -2;
+
 /// Where the link layer says the network layer starts.
 struct LinkView {
   std::span<const std::byte> l3;

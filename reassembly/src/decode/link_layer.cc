@@ -3,6 +3,7 @@
 #include "decode/decoder.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "bytes.h"
 #include "flowkit/link_type.h"
@@ -162,6 +163,13 @@ DecodeFailure decode_link(int link_type, std::span<const std::byte> frame, LinkV
       return by_ip_version(frame, out);
     case kNflog:
       return decode_nflog(frame, out);
+    case kLinkTypeReassembledIp: {
+      if (frame.size() < 4) return DropReason::Truncated;
+      std::uint32_t key = 0;
+      std::memcpy(&key, frame.data(), 4);
+      out.vlan_key = key;
+      return by_ip_version(frame.subspan(4), out);
+    }
     default:
       return DropReason::UnsupportedLinkType;
   }

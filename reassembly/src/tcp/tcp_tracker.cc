@@ -152,7 +152,7 @@ ConnectionNode* TcpTracker::create(const PacketInfo& pkt) {
   }
   node->first_seen_ = pkt.ts;
   node->last_seen_ = pkt.ts;
-  node->id_ = ++next_id_;
+  node->id_ = config_.first_id + next_id_++ * config_.id_stride;
   node->timer = TimerClass::Embryonic;
 
   make_room();

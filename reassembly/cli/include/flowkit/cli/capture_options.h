@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct CaptureOptions {
   std::size_t max_connections = TcpConfig{}.max_connections;
   std::size_t memcap_mb = TcpConfig{}.memcap >> 20;
   double idle_timeout_s = 600;
+  std::size_t threads = 1;           ///< reassembly workers (--threads)
 
   /// Adds the options to `app` (the BPF words become its trailing positional arguments).
   void add_to(CLI::App& app, bool bpf_positional = true);
@@ -55,6 +57,11 @@ void stop_on_signals(PacketSource& source);
 /// after each frame, e.g. for progress output.
 void run(PacketSource& source, Reassembler& reassembler,
          const std::function<void()>& between = {});
+
+/// Runs `source` through one Reassembler when there is one handler, or a ParallelReassembler
+/// with one worker per handler (each handler is then called from its own thread). Returns the
+/// totals.
+Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers);
 
 /// One-line-per-counter statistics of a run, for stderr at exit.
 void print_stats(std::FILE* out, const Stats& stats, const PacketSource& source);

@@ -1,0 +1,268 @@
+#include "flowkit/parallel_reassembler.h"
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "decode/decoder.h"
+#include "defrag/defragmenter.h"
+#include "flowkit/flow_key.h"
+#include "flowkit/reassembler.h"
+
+namespace flowkit {
+
+namespace {
+
+// Frames travel to workers in batches: one copy per frame, one queue operation per batch.
+struct Batch {
+  struct Entry {
+    Timestamp ts{};
+    int link_type = 0;
+    std::uint32_t wire_length = 0;
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    bool tick = false;  ///< no frame: only advances the worker's clock
+  };
+  std::vector<Entry> entries;
+  std::vector<std::byte> bytes;
+
+  void add(const RawFrame& f) {
+    entries.push_back({f.ts, f.link_type, f.wire_length, bytes.size(), f.data.size(), false});
+    bytes.insert(bytes.end(), f.data.begin(), f.data.end());
+  }
+  void add_tick(Timestamp ts) { entries.push_back({ts, 0, 0, 0, 0, true}); }
+  void clear() noexcept {
+    entries.clear();
+    bytes.clear();
+  }
+  [[nodiscard]] bool full() const noexcept {
+    return entries.size() >= 512 || bytes.size() >= (std::size_t{1} << 20);
+  }
+};
+
+// A bounded queue of batches from the dispatcher to one worker, plus the way back for empty
+// batches so their buffers are reused.
+class BatchQueue {
+ public:
+  void push(std::unique_ptr<Batch> batch) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return full_.size() < kDepth; });
+    full_.push_back(std::move(batch));
+    not_empty_.notify_one();
+  }
+  /// nullptr once closed and drained.
+  std::unique_ptr<Batch> pop() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return !full_.empty() || closed_; });
+    if (full_.empty()) return nullptr;
+    auto batch = std::move(full_.front());
+    full_.pop_front();
+    not_full_.notify_one();
+    return batch;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+  void recycle(std::unique_ptr<Batch> batch) {
+    batch->clear();
+    std::lock_guard lock(mutex_);
+    if (spare_.size() < kDepth + 2) spare_.push_back(std::move(batch));
+  }
+  std::unique_ptr<Batch> fresh() {
+    std::lock_guard lock(mutex_);
+    if (spare_.empty()) return std::make_unique<Batch>();
+    auto batch = std::move(spare_.back());
+    spare_.pop_back();
+    return batch;
+  }
+
+ private:
+  static constexpr std::size_t kDepth = 8;
+  std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<std::unique_ptr<Batch>> full_;
+  std::vector<std::unique_ptr<Batch>> spare_;
+  bool closed_ = false;
+};
+
+struct Worker {
+  Worker(const Config& config, Handler& handler) : reassembler(config, handler) {}
+  Reassembler reassembler;
+  BatchQueue queue;
+  std::unique_ptr<Batch> filling;
+  std::thread thread;
+
+  void run() {
+    while (auto batch = queue.pop()) {
+      for (const auto& e : batch->entries) {
+        if (e.tick) {
+          reassembler.advance_time(e.ts);
+          continue;
+        }
+        RawFrame frame;
+        frame.ts = e.ts;
+        frame.link_type = e.link_type;
+        frame.wire_length = e.wire_length;
+        frame.data = std::span<const std::byte>(batch->bytes).subspan(e.offset, e.size);
+        reassembler.process(frame);
+      }
+      queue.recycle(std::move(batch));
+    }
+    reassembler.finish();
+  }
+};
+
+}  // namespace
+
+struct ParallelReassembler::Impl {
+  Impl(Config c, std::size_t n, const std::function<Handler&(std::size_t)>& handler_for)
+      : config(std::move(c)), defrag(config.defrag, dispatch_stats) {
+    if (n == 0) n = 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      Config worker_config = config;
+      worker_config.tcp.first_id = i + 1;
+      worker_config.tcp.id_stride = n;
+      // Each worker gets its share of the connection and memory limits.
+      worker_config.tcp.max_connections = std::max<std::size_t>(1, config.tcp.max_connections / n);
+      worker_config.tcp.memcap = std::max<std::size_t>(1, config.tcp.memcap / n);
+      workers.push_back(std::make_unique<Worker>(worker_config, handler_for(i)));
+    }
+    for (auto& w : workers) {
+      w->filling = w->queue.fresh();
+      w->thread = std::thread([worker = w.get()] { worker->run(); });
+    }
+  }
+
+  ~Impl() { finish(); }
+
+  std::size_t pick(const PacketInfo& pkt) const noexcept {
+    return symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key) %
+           workers.size();
+  }
+
+  void send(std::size_t index, const RawFrame& frame) {
+    auto& w = *workers[index];
+    w.filling->add(frame);
+    if (w.filling->full()) flush(w);
+  }
+
+  void flush(Worker& w) {
+    if (w.filling->entries.empty()) return;
+    w.queue.push(std::move(w.filling));
+    w.filling = w.queue.fresh();
+  }
+
+  void process(const RawFrame& frame) {
+    tick(frame.ts);
+    detail::LinkView link;
+    PacketInfo pkt;
+    detail::FragmentView fragment;
+    if (detail::decode_link(frame.link_type, frame.data, link) ||
+        detail::decode_ip(link.l3, false, pkt, fragment)) {
+      send(0, frame);  // undecodable: worker 0 counts the drop
+      return;
+    }
+    pkt.vlan_key = link.vlan_key;
+    if (!fragment.is_fragment) {
+      if (detail::decode_transport(pkt, false)) {
+        send(0, frame);
+        return;
+      }
+      send(pick(pkt), frame);
+      return;
+    }
+    ++dispatch_stats.packets;
+    dispatch_stats.bytes += std::max<std::uint64_t>(frame.wire_length, frame.data.size());
+    ++dispatch_stats.ip_packets;
+    if (pkt.src.is_v6()) ++dispatch_stats.ipv6_packets;
+    if (!config.defrag.enabled) return;
+    detail::Fragment piece;
+    piece.ts = frame.ts;
+    piece.v6 = pkt.src.is_v6();
+    piece.src = pkt.src;
+    piece.dst = pkt.dst;
+    piece.id = fragment.id;
+    piece.protocol = fragment.protocol;
+    piece.vlan_key = link.vlan_key;
+    piece.offset = fragment.offset;
+    piece.more_fragments = fragment.more;
+    piece.header = fragment.header;
+    piece.payload = fragment.payload;
+    const auto whole = defrag.add(piece);
+    if (!whole) return;
+    // Hand the datagram on as one internal frame that keeps the VLAN context.
+    reassembled.resize(4 + whole->size());
+    std::memcpy(reassembled.data(), &link.vlan_key, 4);
+    std::memcpy(reassembled.data() + 4, whole->data(), whole->size());
+    RawFrame out;
+    out.ts = frame.ts;
+    out.link_type = detail::kLinkTypeReassembledIp;
+    out.data = reassembled;
+    out.wire_length = static_cast<std::uint32_t>(reassembled.size());
+    PacketInfo inner;
+    detail::FragmentView none;
+    detail::LinkView inner_link;
+    if (detail::decode_link(out.link_type, out.data, inner_link) ||
+        detail::decode_ip(inner_link.l3, false, inner, none) ||
+        detail::decode_transport(inner, false)) {
+      send(0, out);
+      return;
+    }
+    inner.vlan_key = link.vlan_key;
+    send(pick(inner), out);
+  }
+
+  // Idle workers still need their timers to run: every second of packet time, all get a tick.
+  void tick(Timestamp ts) {
+    if (ts - last_tick < config.timer_granularity) return;
+    last_tick = ts;
+    defrag.expire(ts);
+    for (auto& w : workers) {
+      w->filling->add_tick(ts);
+      if (w->filling->full()) flush(*w);
+    }
+  }
+
+  void finish() {
+    if (finished) return;
+    finished = true;
+    for (auto& w : workers) {
+      flush(*w);
+      w->queue.close();
+    }
+    for (auto& w : workers) {
+      if (w->thread.joinable()) w->thread.join();
+    }
+  }
+
+  Config config;
+  Stats dispatch_stats;
+  detail::Defragmenter defrag;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::byte> reassembled;
+  Timestamp last_tick{};
+  bool finished = false;
+};
+
+ParallelReassembler::ParallelReassembler(Config config, std::size_t workers,
+                                         const std::function<Handler&(std::size_t)>& handler_for)
+    : impl_(std::make_unique<Impl>(std::move(config), workers, handler_for)) {}
+ParallelReassembler::~ParallelReassembler() = default;
+
+void ParallelReassembler::process(const RawFrame& frame) { impl_->process(frame); }
+void ParallelReassembler::finish() { impl_->finish(); }
+std::size_t ParallelReassembler::workers() const noexcept { return impl_->workers.size(); }
+
+Stats ParallelReassembler::stats() const {
+  Stats total = impl_->dispatch_stats;
+  for (const auto& w : impl_->workers) total += w->reassembler.stats();
+  return total;
+}
+
+}  // namespace flowkit

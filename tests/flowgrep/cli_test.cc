@@ -155,3 +155,33 @@ TEST(FlowgrepCli, HelpAndVersion) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FlowgrepCli, ThreadsChangeNothingButConnectionIds) {
+  const auto strip_ids = [](std::string text) {
+    std::string out;
+    std::size_t at = 0;
+    while (true) {
+      const auto found = text.find("\"connection\":", at);
+      out += text.substr(at, found == std::string::npos ? std::string::npos : found - at);
+      if (found == std::string::npos) break;
+      at = text.find(',', found) + 1;
+    }
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
+      lines.push_back(out.substr(start, nl - start));
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  const auto one = run(fmt::format("{} -q --json -t 1 -e 'password|OpenSSH|Mozilla' -r {}", kFlowgrep, kSample));
+  const auto two = run(fmt::format("{} -q --json -t 2 -e 'password|OpenSSH|Mozilla' -r {}", kFlowgrep, kSample));
+  ASSERT_EQ(one.status, 0);
+  ASSERT_EQ(two.status, 0);
+  EXPECT_EQ(strip_ids(one.out), strip_ids(two.out));
+  EXPECT_GE(strip_ids(one.out).size(), 6u);
+}
+
+}  // namespace

@@ -182,19 +182,8 @@ struct ParallelReassembler::Impl {
     ++dispatch_stats.ip_packets;
     if (pkt.src.is_v6()) ++dispatch_stats.ipv6_packets;
     if (!config.defrag.enabled) return;
-    detail::Fragment piece;
-    piece.ts = frame.ts;
-    piece.v6 = pkt.src.is_v6();
-    piece.src = pkt.src;
-    piece.dst = pkt.dst;
-    piece.id = fragment.id;
-    piece.protocol = fragment.protocol;
-    piece.vlan_key = link.vlan_key;
-    piece.offset = fragment.offset;
-    piece.more_fragments = fragment.more;
-    piece.header = fragment.header;
-    piece.payload = fragment.payload;
-    const auto whole = defrag.add(piece);
+    pkt.ts = frame.ts;
+    const auto whole = defrag.add(detail::fragment_of(pkt, fragment));
     if (!whole) return;
     // Hand the datagram on as one internal frame that keeps the VLAN context.
     reassembled.resize(4 + whole->size());

@@ -59,19 +59,7 @@ void Reassembler::Impl::process(const RawFrame& frame) {
 
   if (fragment.is_fragment) {
     if (!config.defrag.enabled) return;
-    detail::Fragment piece;
-    piece.ts = frame.ts;
-    piece.v6 = pkt.src.is_v6();
-    piece.src = pkt.src;
-    piece.dst = pkt.dst;
-    piece.id = fragment.id;
-    piece.protocol = fragment.protocol;
-    piece.vlan_key = pkt.vlan_key;
-    piece.offset = fragment.offset;
-    piece.more_fragments = fragment.more;
-    piece.header = fragment.header;
-    piece.payload = fragment.payload;
-    const auto whole = defrag.add(piece);
+    const auto whole = defrag.add(detail::fragment_of(pkt, fragment));
     if (!whole) return;
     detail::FragmentView again;
     if (auto failure = detail::decode_ip(*whole, config.verify_ip_checksum, pkt, again)) {

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "decode/decoder.h"
 #include "flowkit/config.h"
 #include "flowkit/ip_address.h"
 #include "flowkit/stats.h"
@@ -30,6 +31,23 @@ struct Fragment {
   std::span<const std::byte> header;
   std::span<const std::byte> payload;  ///< the fragment's data
 };
+
+/// The fragment the decoder found in `pkt` (whose ts, addresses and VLAN key are set).
+[[nodiscard]] inline Fragment fragment_of(const PacketInfo& pkt, const FragmentView& view) noexcept {
+  Fragment f;
+  f.ts = pkt.ts;
+  f.v6 = pkt.src.is_v6();
+  f.src = pkt.src;
+  f.dst = pkt.dst;
+  f.id = view.id;
+  f.protocol = view.protocol;
+  f.vlan_key = pkt.vlan_key;
+  f.offset = view.offset;
+  f.more_fragments = view.more;
+  f.header = view.header;
+  f.payload = view.payload;
+  return f;
+}
 
 /// Target-based IPv4/IPv6 defragmentation with timeouts and a memory cap.
 class Defragmenter {

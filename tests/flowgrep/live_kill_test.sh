@@ -30,6 +30,8 @@ ip link set "vc$id" netns "$client_ns"
 ip link set "vs$id" netns "$server_ns"
 ip -n "$client_ns" addr add 10.77.0.1/24 dev "vc$id"
 ip -n "$server_ns" addr add 10.77.0.2/24 dev "vs$id"
+ip -n "$client_ns" addr add fd77::1/64 dev "vc$id" nodad
+ip -n "$server_ns" addr add fd77::2/64 dev "vs$id" nodad
 for ns in "$client_ns" "$server_ns"; do ip -n "$ns" link set lo up; done
 ip -n "$client_ns" link set "vc$id" up
 ip -n "$server_ns" link set "vs$id" up
@@ -38,8 +40,10 @@ ip -n "$server_ns" link set "vs$id" up
 cat > "$work/server.py" <<'PY'
 import socket, sys, threading
 log = open(sys.argv[1], "w", buffering=1)
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("10.77.0.2", 8000)); srv.listen(8)
+host = sys.argv[2]
+srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((host, 8000)); srv.listen(8)
 def serve(conn):
     name, how = None, "closed"
     try:
@@ -59,8 +63,9 @@ PY
 cat > "$work/client.py" <<'PY'
 import socket, sys, time, threading
 results = {}
+host = sys.argv[1]
 def talk(name, say_pattern):
-    s = socket.create_connection(("10.77.0.2", 8000), timeout=5)
+    s = socket.create_connection((host, 8000), timeout=5)
     try:
         s.sendall(f"{name}\n".encode()); s.recv(4096)
         if say_pattern:
@@ -83,24 +88,36 @@ for t in threads: t.join()
 for k in sorted(results): print(k, results[k])
 PY
 
-ip netns exec "$server_ns" "$py" "$work/server.py" "$work/server.log" & pids+=($!)
-ip netns exec "$client_ns" "$flowgrep" --kill --json -e 'KILL-ME-[0-9]+' -i "vc$id" tcp port 8000 \
-  > "$work/flowgrep.out" 2> "$work/flowgrep.err" & pids+=($!)
-sleep 1.5  # let the server listen and flowgrep open the interface
-ip netns exec "$client_ns" "$py" "$work/client.py" > "$work/client.out" 2>&1
-sleep 0.5
-kill -INT "${pids[1]}" 2>/dev/null
-sleep 0.5
-
-echo "--- client"; cat "$work/client.out"
-echo "--- server"; cat "$work/server.log"
-echo "--- flowgrep"; cat "$work/flowgrep.out" "$work/flowgrep.err"
-
 fail=0
-grep -q '^bad reset' "$work/client.out" || { echo "FAIL: the client of the matching connection was not reset"; fail=1; }
-grep -q '^bad reset' "$work/server.log" || { echo "FAIL: the server of the matching connection was not reset"; fail=1; }
-grep -q '^good alive' "$work/client.out" || { echo "FAIL: the connection without the pattern did not keep working"; fail=1; }
-grep -q '"type":"kill"' "$work/flowgrep.out" || { echo "FAIL: flowgrep logged no kill"; fail=1; }
-grep -q '"type":"match"' "$work/flowgrep.out" || { echo "FAIL: flowgrep logged no match"; fail=1; }
-[ "$fail" -eq 0 ] && echo "PASS: matching connection reset at both ends, the other untouched"
+run_case() {  # $1 = family label, $2 = server address
+  local label=$1 server=$2
+  : > "$work/server.log"
+  ip netns exec "$server_ns" "$py" "$work/server.py" "$work/server.log" "$server" & local server_pid=$!
+  ip netns exec "$client_ns" "$flowgrep" --kill --json -e 'KILL-ME-[0-9]+' -i "vc$id" tcp port 8000 \
+    > "$work/flowgrep.out" 2> "$work/flowgrep.err" & local grep_pid=$!
+  pids+=("$server_pid" "$grep_pid")
+  sleep 1.5  # let the server listen and flowgrep open the interface
+  ip netns exec "$client_ns" "$py" "$work/client.py" "$server" > "$work/client.out" 2>&1
+  sleep 0.5
+  kill -INT "$grep_pid" 2>/dev/null
+  wait "$grep_pid" 2>/dev/null
+  kill "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+
+  echo "=== $label"
+  echo "--- client"; cat "$work/client.out"
+  echo "--- server"; cat "$work/server.log"
+  echo "--- flowgrep"; cat "$work/flowgrep.out" "$work/flowgrep.err"
+  local bad=0
+  grep -q '^bad reset' "$work/client.out" || { echo "FAIL ($label): the client of the matching connection was not reset"; bad=1; }
+  grep -q '^bad reset' "$work/server.log" || { echo "FAIL ($label): the server of the matching connection was not reset"; bad=1; }
+  grep -q '^good alive' "$work/client.out" || { echo "FAIL ($label): the connection without the pattern did not keep working"; bad=1; }
+  grep -q '"type":"kill"' "$work/flowgrep.out" || { echo "FAIL ($label): flowgrep logged no kill"; bad=1; }
+  grep -q '"type":"match"' "$work/flowgrep.out" || { echo "FAIL ($label): flowgrep logged no match"; bad=1; }
+  grep -q 'matches in' "$work/flowgrep.err" || { echo "FAIL ($label): flowgrep printed no totals after SIGINT"; bad=1; }
+  [ "$bad" -eq 0 ] && echo "PASS ($label): matching connection reset at both ends, the other untouched"
+  [ "$bad" -eq 0 ] || fail=1
+}
+run_case IPv4 10.77.0.2
+run_case IPv6 fd77::2
 exit "$fail"

@@ -549,3 +549,32 @@ TEST(TcpConnections, UrgentByteIsReportedAndStaysInStream) {
 
 }  // namespace
 }  // namespace flowkit::testing
+
+namespace flowkit::testing {
+namespace {
+
+TEST(TcpConnections, KeptBytesAreOfferedOnceMoreBeforeGapAndEnd) {
+  struct Keeper : Recorder {
+    std::vector<std::string> last_offers;  // offers with no new bytes
+    std::size_t on_data(Connection& c, Direction d, const StreamChunk& chunk) override {
+      if (chunk.new_bytes == 0) {
+        last_offers.emplace_back(reinterpret_cast<const char*>(chunk.bytes.data()), chunk.bytes.size());
+      }
+      Recorder::on_data(c, d, chunk);
+      return 0;  // never consume: wait for a newline that never comes
+    }
+  } rec;
+  TcpSession s;
+  auto frames = s.handshake();
+  frames.push_back(s.client_at(0, "partial line"));
+  frames.push_back(s.client_at(20, "after gap"));
+  frames.push_back(s.server_ack_to(0));
+  frames.push_back(s.client_ack_to(0));
+  Config config;
+  frames.push_back(s.server_packet().flags(tcp_flags::ACK).ack(s.client_next_seq() + 29).build());
+  run_frames(config, rec, frames);
+  EXPECT_EQ(rec.last_offers, (std::vector<std::string>{"partial line", "after gap"}));
+}
+
+}  // namespace
+}  // namespace flowkit::testing

@@ -28,7 +28,9 @@ class Handler {
 
   /// New in-order bytes of one direction. Return how many leading bytes of `chunk.bytes` are
   /// consumed; the rest is kept and offered again in front of the next new bytes (libnids'
-  /// nids_discard). Returning chunk.bytes.size() (the default) keeps nothing.
+  /// nids_discard). Returning chunk.bytes.size() (the default) keeps nothing. Kept bytes that
+  /// can never be continued (a gap follows, or the connection ends) are offered one last time
+  /// with new_bytes == 0 before they are dropped.
   virtual std::size_t on_data(Connection& /*conn*/, Direction /*dir*/, const StreamChunk& chunk) {
     return chunk.bytes.size();
   }

@@ -457,12 +457,21 @@ void TcpTracker::report_gap(ConnectionNode& c, Direction dir, std::uint64_t offs
   stats_.gap_bytes += length;
   half.gap_bytes += length;
   // Kept bytes can never be continued contiguously now.
+  offer_kept(c, dir);
   memory_ -= rx.kept.size();
   rx.kept.clear();
   if (half.collect && !c.ended) {
     CallbackScope scope(in_callback_);
     handler_.on_gap(c, dir, offset, length, reason);
   }
+}
+
+void TcpTracker::offer_kept(ConnectionNode& c, Direction dir) {
+  auto& rx = c.rx(dir);
+  const auto& half = c.half(dir);
+  if (rx.kept.empty() || !half.collect || c.ended) return;
+  CallbackScope scope(in_callback_);
+  handler_.on_data(c, dir, StreamChunk{rx.kept, 0, half.delivered - rx.kept.size()});
 }
 
 void TcpTracker::skip_hole(ConnectionNode& c, Direction dir, GapReason reason,
@@ -542,6 +551,8 @@ void TcpTracker::end(ConnectionNode& c, EndReason reason) {
   if (c.announced) {
     flush(c, Direction::ToServer);
     flush(c, Direction::ToClient);
+    offer_kept(c, Direction::ToServer);
+    offer_kept(c, Direction::ToClient);
     switch (reason) {
       case EndReason::Close: ++stats_.connections_closed; break;
       case EndReason::Reset: ++stats_.connections_reset; break;

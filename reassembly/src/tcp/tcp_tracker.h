@@ -49,6 +49,7 @@ class TcpTracker {
   void report_gap(ConnectionNode& c, Direction dir, std::uint64_t offset, std::uint64_t length,
                   GapReason reason);
   void flush(ConnectionNode& c, Direction dir);
+  void offer_kept(ConnectionNode& c, Direction dir);
   void enforce_limits(ConnectionNode& c, Direction dir);
   void after_packet(ConnectionNode& c);
   bool finished(ConnectionNode& c, Direction dir);

@@ -22,7 +22,7 @@ packages=(
   build-essential cmake pkg-config
   libpcap-dev libnet1-dev libhyperscan-dev libboost-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
-  tshark tcpdump libnids-dev libglib2.0-dev iproute2 graphviz
+  tshark tcpdump libnids-dev libglib2.0-dev iproute2 graphviz ccache
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -43,5 +43,15 @@ fi
 
 [ "$do_build" -eq 1 ] || exit 0
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOWKIT_SANITIZE="$sanitize" >/dev/null
+build_type=RelWithDebInfo
+# Sanitizer builds only run tests: -O1 keeps them fast to build and still fast enough to run.
+[ -n "$sanitize" ] && build_type=SanitizerCheck
+launcher=()
+if command -v ccache >/dev/null; then
+  # Paths relative to the checkout, so every clone shares one cache.
+  export CCACHE_BASEDIR="$root"
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DFLOWKIT_SANITIZE="$sanitize" \
+  "${launcher[@]}" >/dev/null
 cmake --build "$build_dir" -j"$jobs"

@@ -2,7 +2,6 @@
 
 #include "flowkit/httpgraph/ascii.h"
 #include "flowkit/httpgraph/http_head.h"
-#include "flowkit/httpgraph/resync.h"
 #include "flowkit/httpgraph/start_line.h"
 
 namespace flowkit::httpgraph {
@@ -16,21 +15,24 @@ bool is_request_line(std::string_view line) {
   return parse_request_line(line).has_value();
 }
 
+constexpr HeadRules kRequestHead{is_request_line, could_be_request_line, kMaxRequestLine};
+
 }  // namespace
 
 RequestStream::RequestStream(bool from_start, std::span<const std::string> capture_headers)
     : state_(from_start ? State::Head : State::Resync),
       strict_(from_start),
       line_start_(true),
-      capture_headers_(capture_headers) {}
+      capture_headers_(capture_headers),
+      head_(kRequestHead) {}
 
 void RequestStream::start_head() noexcept {
   state_ = State::Head;
-  head_pending_ = false;
+  head_.reset();
 }
 
 void RequestStream::reject_head() {
-  head_pending_ = false;
+  head_.reset();
   if (strict_) {
     state_ = State::Stopped;
     return;
@@ -128,8 +130,7 @@ std::size_t RequestStream::feed(std::string_view bytes, std::uint64_t offset, Ti
       }
 
       case State::Resync: {
-        const auto r = find_message_start(bytes, pos, line_start_, is_request_line,
-                                          could_be_request_line, kMaxRequestLine);
+        const auto r = head_.find_start(bytes, pos, line_start_);
         line_start_ = r.line_start;
         if (!r.found) return r.consumed;
         pos = *r.found;
@@ -138,57 +139,33 @@ std::size_t RequestStream::feed(std::string_view bytes, std::uint64_t offset, Ti
       }
 
       case State::Head: {
-        // Empty lines before a request are allowed (RFC 9112 section 2.2).
-        while (pos < bytes.size() && (bytes[pos] == '\r' || bytes[pos] == '\n')) ++pos;
-        if (pos == bytes.size()) return pos;
-        if (!head_pending_ || head_offset_ != offset + pos) {
-          head_pending_ = true;
-          head_offset_ = offset + pos;
-          line_scan_ = 0;
-          head_scan_ = 0;
-          first_line_ok_ = false;
-        }
-        const std::string_view head = bytes.substr(pos);
-        if (!first_line_ok_) {
-          // Judge the request line as soon as it is there, so a stream that is not HTTP is
-          // given up without waiting for a head that will never come.
-          const std::size_t eol = head.find('\n', line_scan_);
-          if (eol == std::string_view::npos) {
-            line_scan_ = head.size();
-            if (head.size() > kMaxRequestLine || !could_be_request_line(head)) {
-              if (head.size() > kMaxRequestLine) ++counters_.oversized_heads;
-              reject_head();
-              break;
-            }
+        const HeadScan scan = head_.scan(bytes, pos, offset);
+        pos = scan.start;
+        switch (scan.status) {
+          case HeadScan::Status::NeedMore:
             return pos;
-          }
-          if (!is_request_line(head.substr(0, eol))) {
+          case HeadScan::Status::FirstLineTooLong:
+            ++counters_.oversized_heads;
             reject_head();
             break;
-          }
-          first_line_ok_ = true;
-        }
-        // Only the first kMaxHeadBytes may hold the head: a longer one is refused even when
-        // its end has arrived.
-        const HeadEnd end = find_head_end(head.substr(0, kMaxHeadBytes), head_scan_);
-        if (!end.end) {
-          head_scan_ = end.resume;
-          if (head.size() >= kMaxHeadBytes) {
+          case HeadScan::Status::NotMessage:
+            reject_head();
+            break;
+          case HeadScan::Status::HeadTooLong:
             // The request line was fine, so this is HTTP: skip the head, expect an answer to it.
             ++counters_.oversized_heads;
             strict_ = false;
             sink.on_request_lost();
             reject_head();
             break;
-          }
-          return pos;  // wait for the rest of the head
+          case HeadScan::Status::Complete:
+            if (!take_head(scan.head, now, sink)) {
+              reject_head();
+              break;
+            }
+            pos += scan.head.size();
+            break;
         }
-        head_pending_ = false;
-        if (!take_head(head.substr(0, *end.end), now, sink)) {
-          reject_head();
-          break;
-        }
-        pos += *end.end;
         break;
       }
     }
@@ -207,7 +184,7 @@ void RequestStream::lost(std::uint64_t length, RequestSink& sink) {
   sink.on_request_lost();
   ++counters_.resyncs;
   strict_ = false;
-  head_pending_ = false;
+  head_.reset();
   state_ = State::Resync;
   // Captures lose whole segments, and segments often start with a message: the first byte
   // after the gap is worth trying as a line start.

@@ -4,8 +4,6 @@
 
 #include "flowkit/httpgraph/ascii.h"
 #include "flowkit/httpgraph/http_head.h"
-#include "flowkit/httpgraph/request_stream.h"
-#include "flowkit/httpgraph/resync.h"
 #include "flowkit/httpgraph/start_line.h"
 
 namespace flowkit::httpgraph {
@@ -24,11 +22,15 @@ bool could_be_status_line(std::string_view partial) {
   return partial.substr(0, n) == kStatusPrefix.substr(0, n);
 }
 
+constexpr HeadRules kResponseHead{is_status_line, could_be_status_line, kMaxStatusLine};
+
 }  // namespace
+
+ResponseStream::ResponseStream() noexcept : head_(kResponseHead) {}
 
 void ResponseStream::resync(bool line_start) noexcept {
   ++counters_.resyncs;
-  head_pending_ = false;
+  head_.reset();
   state_ = State::Resync;
   line_start_ = line_start;
 }
@@ -85,7 +87,7 @@ std::size_t ResponseStream::feed(std::string_view bytes, std::uint64_t offset, T
         pos += step.consumed;
         if (step.status == BodyReader::Status::Done) {
           state_ = State::Head;
-          head_pending_ = false;
+          head_.reset();
         } else if (step.status == BodyReader::Status::Error) {
           sink.on_response_lost();
           resync(false);
@@ -96,64 +98,27 @@ std::size_t ResponseStream::feed(std::string_view bytes, std::uint64_t offset, T
       }
 
       case State::Resync: {
-        const auto r = find_message_start(bytes, pos, line_start_, is_status_line,
-                                          could_be_status_line, kMaxStatusLine);
+        const auto r = head_.find_start(bytes, pos, line_start_);
         line_start_ = r.line_start;
         if (!r.found) return r.consumed;
         pos = *r.found;
         state_ = State::Head;
-        head_pending_ = false;
+        head_.reset();
         break;
       }
 
       case State::Head: {
-        while (pos < bytes.size() && (bytes[pos] == '\r' || bytes[pos] == '\n')) ++pos;
-        if (pos == bytes.size()) return pos;
-        if (!head_pending_ || head_offset_ != offset + pos) {
-          head_pending_ = true;
-          head_offset_ = offset + pos;
-          line_scan_ = 0;
-          head_scan_ = 0;
-          first_line_ok_ = false;
-        }
-        const std::string_view head = bytes.substr(pos);
-        if (!first_line_ok_) {
-          const std::size_t eol = head.find('\n', line_scan_);
-          if (eol == std::string_view::npos) {
-            line_scan_ = head.size();
-            if (head.size() <= kMaxStatusLine && could_be_status_line(head)) return pos;
-            if (head.size() > kMaxStatusLine) ++counters_.oversized_heads;
-            sink.on_response_lost();
-            resync(false);
-            break;
-          }
-          if (!is_status_line(head.substr(0, eol))) {
-            sink.on_response_lost();
-            resync(false);
-            break;
-          }
-          first_line_ok_ = true;
-        }
-        // Only the first kMaxHeadBytes may hold the head: a longer one is refused even when
-        // its end has arrived.
-        const HeadEnd end = find_head_end(head.substr(0, kMaxHeadBytes), head_scan_);
-        if (!end.end) {
-          head_scan_ = end.resume;
-          if (head.size() >= kMaxHeadBytes) {
-            ++counters_.oversized_heads;
-            sink.on_response_lost();
-            resync(false);
-            break;
-          }
-          return pos;
-        }
-        head_pending_ = false;
-        if (!take_head(head.substr(0, *end.end), now, sink)) {
-          sink.on_response_lost();
-          resync(false);
+        const HeadScan scan = head_.scan(bytes, pos, offset);
+        pos = scan.start;
+        if (scan.status == HeadScan::Status::NeedMore) return pos;
+        if (scan.oversized()) ++counters_.oversized_heads;
+        if (scan.status == HeadScan::Status::Complete && take_head(scan.head, now, sink)) {
+          pos += scan.head.size();
           break;
         }
-        pos += *end.end;
+        // Whatever was here is lost: a request waiting for it can no longer be paired.
+        sink.on_response_lost();
+        resync(false);
         break;
       }
     }
@@ -166,7 +131,7 @@ void ResponseStream::lost(std::uint64_t length, ResponseSink& sink) {
   if (state_ == State::Body && body_.skip_lost(length)) {
     if (body_.done()) {
       state_ = State::Head;
-      head_pending_ = false;
+      head_.reset();
     }
     return;
   }

@@ -7,15 +7,11 @@
 #include <string_view>
 
 #include "flowkit/httpgraph/body_reader.h"
+#include "flowkit/httpgraph/head_scanner.h"
 #include "flowkit/httpgraph/http_message.h"
 #include "flowkit/timestamp.h"
 
 namespace flowkit::httpgraph {
-
-/// Largest request or response head (start line and headers) waited for. A head that does not
-/// end within it is dropped and the stream resynchronised, so a peer cannot make us hold
-/// unbounded data.
-inline constexpr std::size_t kMaxHeadBytes = 64 * 1024;
 
 /// Receives what a RequestStream finds, in stream order.
 class RequestSink {
@@ -72,12 +68,7 @@ class RequestStream {
   bool line_start_ = false;  ///< Resync: the next byte starts a line
   BodyReader body_ = BodyReader::length(0);
   std::span<const std::string> capture_headers_;
-  // The head being waited for, so that arriving pieces are scanned once.
-  std::uint64_t head_offset_ = 0;
-  std::size_t line_scan_ = 0;
-  std::size_t head_scan_ = 0;
-  bool first_line_ok_ = false;
-  bool head_pending_ = false;
+  HeadScanner head_;
   Counters counters_;
 };
 

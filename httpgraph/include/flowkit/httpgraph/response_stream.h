@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "flowkit/httpgraph/body_reader.h"
+#include "flowkit/httpgraph/head_scanner.h"
 #include "flowkit/httpgraph/http_message.h"
 #include "flowkit/timestamp.h"
 
@@ -34,6 +35,8 @@ class ResponseStream {
     std::uint64_t oversized_heads = 0;
   };
 
+  ResponseStream() noexcept;
+
   /// `offset` is the stream offset of bytes[0]. Returns the number of leading bytes used.
   std::size_t feed(std::string_view bytes, std::uint64_t offset, Timestamp now, ResponseSink& sink);
   /// `length` bytes were lost right after the bytes fed so far.
@@ -53,11 +56,7 @@ class ResponseStream {
   State state_ = State::Head;
   bool line_start_ = true;
   BodyReader body_ = BodyReader::length(0);
-  std::uint64_t head_offset_ = 0;
-  std::size_t line_scan_ = 0;
-  std::size_t head_scan_ = 0;
-  bool first_line_ok_ = false;
-  bool head_pending_ = false;
+  HeadScanner head_;
   Counters counters_;
 };
 

@@ -39,6 +39,13 @@ std::string escape_bytes(std::span<const std::byte> bytes, std::size_t limit) {
 
 void RecentBytes::append(std::uint64_t offset, std::span<const std::byte> chunk) {
   if (offset != start_ + bytes_.size()) reset(offset);
+  // Copy no more than the window: a full-size segment replaces it outright.
+  if (chunk.size() >= keep_) {
+    const auto tail = chunk.last(keep_);
+    bytes_.assign(reinterpret_cast<const char*>(tail.data()), tail.size());
+    start_ = offset + chunk.size() - keep_;
+    return;
+  }
   bytes_.append(reinterpret_cast<const char*>(chunk.data()), chunk.size());
   if (bytes_.size() > keep_) {
     const std::size_t drop = bytes_.size() - keep_;

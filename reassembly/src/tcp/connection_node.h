@@ -36,7 +36,9 @@ using TableHook = bi::unordered_set_base_hook<bi::store_hash<true>>;
 using TimerHook = bi::list_base_hook<>;
 
 /// A Connection plus everything the tracker needs; lives in the table and one timer list.
-class ConnectionNode final : public Connection, public TableHook, public TimerHook {
+/// The hash hook comes first so that walking a bucket touches the hook and the flow key
+/// (Connection's first member) in the same cache line.
+class ConnectionNode final : public TableHook, public Connection, public TimerHook {
  public:
   ConnectionNode() = default;
 
@@ -55,6 +57,7 @@ class ConnectionNode final : public Connection, public TableHook, public TimerHo
   ReceiveSide rx_[2];
   std::size_t hash = 0;
   TimerClass timer = TimerClass::Embryonic;
+  Timestamp relinked{};  ///< packet time of the last move to the back of the timer list
   bool announced = false;  ///< on_established was called
   bool ended = false;      ///< on_end was called (or it never was announced and is finished)
   std::optional<EndReason> end_request;  ///< end_connection() called from inside a callback

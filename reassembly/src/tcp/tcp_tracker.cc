@@ -28,6 +28,8 @@ class CallbackScope {
 // acknowledged a sender may write; anything beyond is out of window for every stack.
 constexpr std::uint64_t kMaxWindow = std::uint64_t{65535} << 14;
 
+constexpr Duration kRelinkInterval = std::chrono::seconds(1);
+
 }  // namespace
 
 TcpTracker::TcpTracker(const TcpConfig& config, Handler& handler, Stats& stats)
@@ -596,6 +598,10 @@ void TcpTracker::set_timer(ConnectionNode& c) noexcept {
   } else if (!c.announced) {
     timer = TimerClass::Embryonic;
   }
+  // Relinking on every packet costs cache misses on the hot path; once per second of packet
+  // time keeps the lists in LRU order to within a second, which is all the timeouts need.
+  if (timer == c.timer && c.last_seen_ - c.relinked < kRelinkInterval) return;
+  c.relinked = c.last_seen_;
   table_.touch(c, timer);
 }
 

@@ -87,6 +87,7 @@ void Engine::on_established(Connection& conn) {
 }
 
 void Engine::on_segment(Connection& conn, Direction dir, const PacketInfo& pkt) {
+  if (pcap_ == nullptr && !options_.kill) return;  // only -w and --kill look at packets
   auto& s = state(conn);
   if (pcap_ != nullptr) {
     if (s.matched) {

@@ -113,6 +113,9 @@ std::vector<Frame> split_login(TcpSession s) {
   f.push_back(s.server_send("HTTP/1.1 302 Found\r\nLocation: /home\r\nContent-Length: 0\r\n\r\n"));
   f.push_back(s.client_fin());
   f.push_back(s.server_fin());
+  // Frames carry the time they were built; stamp them in the order they are sent, so the
+  // capture really has the reordering (main sorts every frame by time).
+  for (std::size_t i = 1; i < f.size(); ++i) f[i].ts = f[0].ts + std::chrono::milliseconds(i);
   return f;
 }
 

@@ -126,7 +126,7 @@ TEST(Cli, LogIsHttpryStyle) {
       "22:13:21.007000\t2001:db8::101\t2001:db8::80\tGET\tipv6.example.net\t/news.html\tHTTP/"
       "1.1\t200\tOK\n"
       "2023-11-14 "
-      "22:13:24.003000\t192.168.1.102\t192.168.1.10\tPOST\tintranet\t/login\tHTTP/1.1\t302\tFound\n"
+      "22:13:24.004000\t192.168.1.102\t192.168.1.10\tPOST\tintranet\t/login\tHTTP/1.1\t302\tFound\n"
       "2023-11-14 "
       "22:13:25.003000\t192.168.1.103\t192.168.1.10\tGET\tintranet\t/admin\tHTTP/1.1\t-\t-\n");
 }

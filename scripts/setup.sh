@@ -22,7 +22,8 @@ packages=(
   build-essential cmake pkg-config
   libpcap-dev libnet1-dev libhyperscan-dev libboost-dev libfmt-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
-  tshark tcpdump libnids-dev libglib2.0-dev iproute2 graphviz ccache
+  tshark tcpdump libnids-dev libglib2.0-dev iproute2 graphviz ccache help2man
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

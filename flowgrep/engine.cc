@@ -53,7 +53,7 @@ Engine::Engine(const CompiledPatterns& patterns, EngineOptions options, Report& 
       pcap_(pcap),
       injector_(injector),
       matcher_(patterns) {
-  if (!options_.dump_dir.empty()) std::filesystem::create_directories(options_.dump_dir);
+  if (!options_.dump_dir.empty()) prepare_dump_dir(options_.dump_dir);
 }
 
 bool Engine::scans(Direction dir) const noexcept {

@@ -3,12 +3,19 @@
 // logs the connection (text, JSON lines, pcap, stream files) or kills it with forged RSTs.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
+#include "audit_log.h"
 #include "engine.h"
 #include "flowkit/cli/capture_options.h"
+#include "flowkit/cli/stats_json.h"
+#include "flowkit/cli/status_options.h"
 
 namespace {
 
@@ -22,11 +29,23 @@ constexpr const char* kDescription =
     "Patterns are Hyperscan regular expressions ('.' matches newlines). A match may span any\n"
     "number of packets, out of order or retransmitted; it never spans bytes missing from the\n"
     "capture. Each pattern is reported at most once per direction of a connection.\n\n"
-    "Exit status: 0 something matched, 1 nothing matched, 2 error.\n\n"
+    "Exit status: 0 something matched, 1 nothing matched, 2 error (bad option or pattern,\n"
+    "unreadable input, unusable output, failed -Z, results that could not be written).\n\n"
+    "Output files (-w, --dump-dir, --stats-json) are never written through a symlink; they are\n"
+    "opened before -Z drops privileges, except the stream files of --dump-dir, which are\n"
+    "created in the directory as the -Z user (flowgrep gives it the directory if it created\n"
+    "it). Standard error carries a progress line while files are read (on a terminal that the\n"
+    "results are redirected away from, or with --progress) and the statistics at the end; -q\n"
+    "silences both.\n\n"
     "Examples:\n"
     "  flowgrep -e 'pass(word)?=' -r capture.pcap\n"
     "  flowgrep -f rules.txt --json -w matches.pcap -r /var/captures/ 'tcp port 80'\n"
-    "  flowgrep -e '\\x90{32}' --direction client --kill -i eth0\n";
+    "  flowgrep -e '\\x90{32}' --direction client --kill --syslog -Z nobody -i eth0\n";
+
+std::string match_action(const flowkit::flowgrep::EngineOptions& engine) {
+  if (!engine.kill) return "log";
+  return engine.dry_run ? "would-kill" : "kill";
+}
 
 }  // namespace
 
@@ -41,7 +60,10 @@ int main(int argc, char** argv) {
   std::string direction = "both";
   flowkit::flowgrep::EngineOptions engine;
   bool json = false;
-  bool quiet = false;
+  bool use_syslog = false;
+  std::string syslog_facility = "user";
+  std::string syslog_tag = "flowgrep";
+  flowkit::cli::StatusOptions status;
   flowkit::cli::CaptureOptions capture;
 
   app.add_option("-e,--regexp", expressions, "A pattern (repeatable)")->group("Patterns");
@@ -82,7 +104,20 @@ int main(int argc, char** argv) {
                  "Stream bytes held per direction until the connection matches")
       ->capture_default_str()
       ->group("Output");
-  app.add_flag("-q,--quiet", quiet, "No statistics on stderr at the end")->group("Output");
+  app.add_flag("--syslog", use_syslog,
+               "Also send each match and each kill to syslog, one audit line each (time, "
+               "endpoints, pattern, action)")
+      ->group("Output");
+  app.add_option("--syslog-facility", syslog_facility,
+                 "Syslog facility: user, daemon, local0 ... local7")
+      ->check(CLI::IsMember({"user", "daemon", "local0", "local1", "local2", "local3", "local4",
+                             "local5", "local6", "local7"}))
+      ->capture_default_str()
+      ->group("Output");
+  app.add_option("--syslog-tag", syslog_tag, "Syslog tag (program name) of the audit lines")
+      ->capture_default_str()
+      ->group("Output");
+  status.add_to(app);
 
   app.add_flag("--kill", engine.kill,
                "Tear matching connections down with forged RSTs to both ends (live capture "
@@ -98,7 +133,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kExitError;
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    fmt::print(stderr, "flowgrep: {} (see --help)\n", e.what());
+    return kExitError;
   }
   engine.sides = direction == "client"   ? flowkit::flowgrep::Sides::Client
                  : direction == "server" ? flowkit::flowgrep::Sides::Server
@@ -116,18 +153,39 @@ int main(int argc, char** argv) {
     }
     const flowkit::flowgrep::CompiledPatterns compiled(std::move(patterns), pattern_options);
 
-    capture.split_filter_from_files();
-    const auto source_options = capture.source_options();
-    auto config = capture.config();
-    auto source = flowkit::PacketSource::open(source_options);
-    engine.dry_run = !source.live();
+    const auto config = capture.config();
+    const auto user = capture.run_as_user();
     std::unique_ptr<flowkit::flowgrep::RstInjector> injector;
-    if (engine.kill && !engine.dry_run) injector = flowkit::flowgrep::make_libnet_injector();
     std::optional<flowkit::flowgrep::PcapLog> pcap;
-    if (!engine.pcap_path.empty()) pcap.emplace(engine.pcap_path);
+    std::optional<flowkit::cli::StatsJsonFile> stats_file;
+    std::unique_ptr<flowkit::flowgrep::SyslogSink> audit;
+    auto source = capture.open_source([&](const flowkit::PacketSource& opened) {
+      // Everything that needs root, and every output, before -Z drops privileges.
+      engine.dry_run = !opened.live();
+      if (engine.kill && !engine.dry_run) injector = flowkit::flowgrep::make_libnet_injector();
+      if (!engine.pcap_path.empty()) pcap.emplace(engine.pcap_path);
+      if (!engine.dump_dir.empty()) {
+        const bool created = flowkit::flowgrep::prepare_dump_dir(engine.dump_dir);
+        if (created && user) {
+          flowkit::flowgrep::give_dump_dir_to(engine.dump_dir, user->uid, user->gid);
+        }
+      }
+      stats_file.emplace(status.stats_json);
+      if (use_syslog) {
+        audit = std::make_unique<flowkit::flowgrep::SyslogSink>(
+            syslog_tag, *flowkit::flowgrep::syslog_facility(syslog_facility));
+      }
+    });
+    if (user && !engine.dump_dir.empty() && ::access(engine.dump_dir.c_str(), W_OK | X_OK) != 0) {
+      throw flowkit::CaptureError(fmt::format(
+          "--dump-dir {}: user {} cannot create files there ({}); stream files are created "
+          "after -Z drops privileges",
+          engine.dump_dir, user->name, std::strerror(errno)));
+    }
 
     // One engine per reassembly thread; they share the outputs, which are synchronised.
     flowkit::flowgrep::Report report(stdout, json, engine.log_every_end);
+    if (audit) report.audit_to(audit.get(), match_action(engine));
     std::vector<std::unique_ptr<flowkit::flowgrep::Engine>> engines;
     std::vector<flowkit::Handler*> handlers;
     for (std::size_t i = 0; i < capture.threads; ++i) {
@@ -136,18 +194,37 @@ int main(int argc, char** argv) {
       handlers.push_back(engines.back().get());
     }
     flowkit::cli::stop_on_signals(source);
-    const auto stats = flowkit::cli::run(source, config, handlers);
+    const auto progress = status.make_progress(source, true);
+    const auto stats = capture.run(source, config, handlers, progress.get());
     if (pcap) pcap->close();
 
     flowkit::flowgrep::EngineCounters c;
     for (const auto& e : engines) c += e->counters();
-    if (!quiet) {
+    if (!status.quiet) {
       flowkit::cli::print_stats(stderr, stats, source);
       fmt::print(stderr, "{} matches in {} connections{}, {} killed ({} RSTs sent{})\n", c.matches,
                  c.matched_connections,
                  engine.udp ? fmt::format(" and {} UDP datagrams", c.udp_matches) : "", c.kills,
                  c.rsts_sent,
                  c.inject_errors > 0 ? fmt::format(", {} failed", c.inject_errors) : "");
+    }
+    if (stats_file->enabled()) {
+      auto j = flowkit::cli::stats_to_json("flowgrep", stats, source);
+      j["flowgrep"] = {{"matches", c.matches},
+                       {"matched_connections", c.matched_connections},
+                       {"udp_matches", c.udp_matches},
+                       {"kills", c.kills},
+                       {"rsts_sent", c.rsts_sent},
+                       {"inject_errors", c.inject_errors}};
+      stats_file->write(j);
+    }
+    // Like grep: results that could not be written are an error (a reader that went away is
+    // not: flowgrep ... | head).
+    const int write_error = std::fflush(stdout) != 0 ? errno : report.write_error();
+    if (write_error != 0 && write_error != EPIPE) {
+      fmt::print(stderr, "flowgrep: cannot write standard output: {}\n",
+                 std::strerror(write_error));
+      return kExitError;
     }
     return c.matches > 0 ? kExitMatched : kExitNoMatch;
   } catch (const std::exception& e) {

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+
+#include "audit_log.h"
 #include "excerpt.h"
 #include "flowkit/flow_key.h"
 #include "flowkit/time_format.h"
@@ -37,11 +40,19 @@ std::string dump(const json& j) {
 void Report::line(const std::string& text) {
   // One stdio call per line: stdio locks the stream per call, so threads never tear a line.
   const std::string with_newline = text + '\n';
-  std::fputs(with_newline.c_str(), out_);
-  std::fflush(out_);
+  if (std::fputs(with_newline.c_str(), out_) < 0 || std::fflush(out_) != 0) {
+    int expected = 0;
+    write_error_.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
+  }
+}
+
+void Report::audit_to(AuditSink* sink, std::string match_action) {
+  audit_ = sink;
+  match_action_ = std::move(match_action);
 }
 
 void Report::match(const MatchEvent& e) {
+  if (audit_ != nullptr) audit_->write(AuditSeverity::Notice, audit_line(e, match_action_));
   if (json_) {
     json j;
     j["type"] = "match";
@@ -64,6 +75,10 @@ void Report::match(const MatchEvent& e) {
 }
 
 void Report::kill(const KillEvent& e) {
+  if (audit_ != nullptr) {
+    audit_->write(e.error.empty() ? AuditSeverity::Warning : AuditSeverity::Error,
+                  audit_line(e));
+  }
   if (json_) {
     json j;
     j["type"] = e.dry_run ? "would-kill" : "kill";

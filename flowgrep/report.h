@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -10,6 +11,8 @@
 #include "flowkit/timestamp.h"
 
 namespace flowkit::flowgrep {
+
+class AuditSink;
 
 /// Who sent the matching bytes to whom.
 struct FlowEnds {
@@ -72,17 +75,27 @@ class Report {
   Report(std::FILE* out, bool json, bool log_every_end) noexcept
       : out_(out), json_(json), log_every_end_(log_every_end) {}
 
+  /// Also sends each match and each kill to `sink` (--syslog), one line each; `match_action`
+  /// says what is done about a match: log, kill or would-kill. Call before any event.
+  void audit_to(AuditSink* sink, std::string match_action);
+
   void match(const MatchEvent& e);
   void kill(const KillEvent& e);
   void end(const EndEvent& e);
   /// A warning that belongs with the results (e.g. a lost pcap buffer).
   void note(Timestamp ts, std::uint64_t connection, const std::string& text);
 
+  /// errno of the first line that could not be written (0: none), e.g. ENOSPC or EPIPE.
+  [[nodiscard]] int write_error() const noexcept { return write_error_.load(); }
+
  private:
   void line(const std::string& text);
   std::FILE* out_;
   bool json_;
   bool log_every_end_;
+  AuditSink* audit_ = nullptr;
+  std::string match_action_ = "log";
+  std::atomic<int> write_error_{0};
 };
 
 }  // namespace flowkit::flowgrep

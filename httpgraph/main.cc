@@ -15,12 +15,15 @@
 #include <vector>
 
 #include "flowkit/cli/capture_options.h"
+#include "flowkit/cli/stats_json.h"
+#include "flowkit/cli/status_options.h"
 #include "flowkit/httpgraph/browse_graph.h"
 #include "flowkit/httpgraph/dot_writer.h"
 #include "flowkit/httpgraph/graphviz.h"
 #include "flowkit/httpgraph/http_collector.h"
 #include "flowkit/httpgraph/log_fields.h"
 #include "flowkit/httpgraph/request_log.h"
+#include "flowkit/output_file.h"
 #include "flowkit/packet_source.h"
 #include "flowkit/reassembler.h"
 
@@ -41,7 +44,7 @@ struct Options {
   bool log = false;
   bool json = false;
   std::string fields;
-  bool quiet = false;
+  flowkit::cli::StatusOptions status;
 };
 
 /// A usage mistake, reported like CLI11's own errors.
@@ -50,12 +53,8 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-/// Where text output goes: standard output or a file opened for it.
+/// Where text output goes: standard output or a file created for it (never through a
+/// symlink).
 class Output {
  public:
   explicit Output(const std::string& path) {
@@ -63,10 +62,7 @@ class Output {
       stream_ = stdout;
       return;
     }
-    owned_.reset(std::fopen(path.c_str(), "w"));
-    if (!owned_) {
-      throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-    }
+    owned_ = flowkit::open_output_file(path);
     stream_ = owned_.get();
   }
 
@@ -100,7 +96,7 @@ class Output {
   }
 
  private:
-  FilePtr owned_;
+  flowkit::OutputFile owned_;
   std::FILE* stream_ = nullptr;
   bool failed_ = false;
   int error_ = 0;
@@ -124,7 +120,16 @@ std::string help_footer() {
       "  httpgraph -i eth0 --json 'tcp port 80'\n"
       "\nAfter -r FILE..., the words that are not files are the BPF filter.\n"
       "Captures that start in the middle of connections need --midstream.\n"
-      "\nExit status: 0 on success, 2 on errors.\n",
+      "\nStandard error: a progress line while files are read on a terminal that the graph or\n"
+      "log is not written to (--progress forces it), then the run statistics (packets, bytes,\n"
+      "connections, drops by reason, requests, graph size); --quiet prints neither.\n"
+      "--stats-json FILE writes the statistics as one JSON object. -o and --stats-json files\n"
+      "are never written through a symlink, and are opened before -Z drops privileges.\n"
+      "\nExit status:\n"
+      "  0  the capture was read to its end (or until Ctrl-C/SIGTERM) and the output written\n"
+      "  2  error: bad option, unreadable capture, unknown interface or missing privileges,\n"
+      "     bad filter, unknown -Z user, Graphviz missing or failing, output that cannot be\n"
+      "     created or written (e.g. a symlink, a full disk)\n",
       fields);
 }
 
@@ -155,8 +160,7 @@ void add_options(CLI::App& app, Options& o) {
                  "Log fields to write, in order (implies --log); see the list below")
       ->type_name("LIST")
       ->group("Output");
-  app.add_flag("-q,--quiet", o.quiet, "Do not print run statistics to standard error")
-      ->group("Output");
+  o.status.add_to(app);
 
   app.add_flag("--keep-query", o.keep_query,
                "Keep query strings in URLs, so /search?q=a and /search?q=b are distinct nodes")
@@ -202,13 +206,20 @@ int run(flowkit::cli::CaptureOptions capture, Options o) {
       throw UsageError(fmt::format("-F: {}", e.what()));
     }
   }
-  capture.split_filter_from_files();
   const auto config = capture.config();
-  auto source = flowkit::PacketSource::open(capture.source_options());
-
-  // Render mode hands the dot text to Graphviz; every other mode writes to -o or stdout.
+  // Render mode hands the dot text to Graphviz; every other mode writes to -o or stdout. Both
+  // are opened before -Z drops privileges.
   std::optional<Output> out;
-  if (o.render.empty()) out.emplace(o.output);
+  flowkit::OutputFd picture;
+  std::optional<flowkit::cli::StatsJsonFile> stats_file;
+  auto source = capture.open_source([&](const flowkit::PacketSource&) {
+    if (o.render.empty()) {
+      out.emplace(o.output);
+    } else {
+      picture = flowkit::open_output_fd(o.output);
+    }
+    stats_file.emplace(o.status.stats_json);
+  });
   const std::string out_name = o.output.empty() ? "standard output" : o.output;
 
   const RequestLog log(o.json ? RequestLog::Format::Json : RequestLog::Format::Text, fields);
@@ -242,7 +253,9 @@ int run(flowkit::cli::CaptureOptions capture, Options o) {
     handlers.push_back(collectors.back().get());
   }
   flowkit::cli::stop_on_signals(source);
-  const auto stats = flowkit::cli::run(source, config, handlers);
+  const bool results_on_stdout = o.render.empty() && (o.output.empty() || o.output == "-");
+  const auto progress = o.status.make_progress(source, results_on_stdout);
+  const auto stats = capture.run(source, config, handlers, progress.get());
   CollectorStats s;
   for (const auto& c : collectors) s += c->stats();
 
@@ -258,12 +271,13 @@ int run(flowkit::cli::CaptureOptions capture, Options o) {
       render_options.format = o.render;
       render_options.layout = o.layout.empty() ? "dot" : o.layout;
       render_options.output = o.output;
+      render_options.output_fd = picture.get();
       render(dot, render_options);
     }
   }
   if (out) out->close(out_name);
 
-  if (!o.quiet) {
+  if (!o.status.quiet) {
     flowkit::cli::print_stats(stderr, stats, source);
     fmt::print(stderr,
                "{} HTTP requests ({} with a response) in {} connections, {} responses unmatched, "
@@ -278,6 +292,23 @@ int run(flowkit::cli::CaptureOptions capture, Options o) {
       }
       fmt::print(stderr, "\n");
     }
+  }
+  if (stats_file->enabled()) {
+    auto j = flowkit::cli::stats_to_json("httpgraph", stats, source);
+    j["httpgraph"] = {{"requests", s.requests},
+                      {"answered", s.answered},
+                      {"http_connections", s.http_connections},
+                      {"unmatched_responses", s.unmatched_responses},
+                      {"resyncs", s.resyncs},
+                      {"oversized_heads", s.oversized_heads},
+                      {"tunnels", s.switched}};
+    if (!o.log) {
+      j["httpgraph"]["graph"] = {{"clients", graph.client_count()},
+                                 {"nodes", graph.node_count()},
+                                 {"edges", graph.edge_count()},
+                                 {"left_out", graph.over_limit()}};
+    }
+    stats_file->write(j);
   }
   return 0;
 }

@@ -4,13 +4,19 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "flowkit/capture_file.h"
 #include "flowkit/cli/capture_options.h"
+#include "flowkit/cli/stats_json.h"
+#include "flowkit/cli/status_options.h"
 #include "flowkit/reassembler.h"
 #include "flowkit/versiondetect/detector.h"
 #include "flowkit/versiondetect/printer.h"
@@ -41,14 +47,36 @@ constexpr const char* kFooter = R"(Output:
   --json prints one object per line instead: type, ts, host, port, peer, role, protocol,
   field, software, version {major, minor, minor2, minor3, addl}, version_string, banner,
   truncated. --summary ends with an inventory table (JSON rows of type "inventory" with --json).
-  Run statistics go to standard error unless --quiet.
+  Standard error: a progress line while files are read on a terminal (--progress forces it),
+  then the run statistics (packets, bytes, connections, drops by reason, sightings); --quiet
+  prints neither. --stats-json FILE writes the statistics as one JSON object. Output files are
+  never written through a symlink, and are opened before -Z drops privileges.
 
 Examples:
   versiondetect -r capture.pcapng
   versiondetect -r /var/captures/ --json --all
   versiondetect -i eth0 --summary tcp port 22 or tcp port 25
 
-Exit status: 0 on success, 2 on errors (bad option, unreadable capture, unknown interface).)";
+Exit status:
+  0  the capture was read to its end (or until Ctrl-C/SIGTERM), whatever was found
+  2  error: bad option, unreadable capture, unknown interface or missing privileges, bad
+     filter, unknown -Z user, output that cannot be created or written (e.g. a symlink, a
+     full disk))";
+
+/// Counts the sightings on their way to the printer (from every reassembly thread).
+class CountingSink final : public flowkit::versiondetect::SightingSink {
+ public:
+  explicit CountingSink(flowkit::versiondetect::SightingSink& next) noexcept : next_(next) {}
+  void on_sighting(const flowkit::versiondetect::Sighting& s) override {
+    sightings_.fetch_add(1, std::memory_order_relaxed);
+    next_.on_sighting(s);
+  }
+  [[nodiscard]] std::uint64_t sightings() const noexcept { return sightings_.load(); }
+
+ private:
+  flowkit::versiondetect::SightingSink& next_;
+  std::atomic<std::uint64_t> sightings_{0};
+};
 
 }  // namespace
 
@@ -61,7 +89,7 @@ int main(int argc, char** argv) {
   capture.add_to(app);
   flowkit::versiondetect::PrintOptions print;
   bool summary = false;
-  bool quiet = false;
+  flowkit::cli::StatusOptions status;
   app.add_flag("--json", print.json, "Print JSON lines instead of 'IP PORT BANNER'")
       ->group("Output");
   app.add_flag("-a,--all", print.all, "Print every sighting, not only new ones")->group("Output");
@@ -69,8 +97,7 @@ int main(int argc, char** argv) {
                "At the end, print the inventory: software, version, role, protocol, hosts, "
                "sightings, first and last seen")
       ->group("Output");
-  app.add_flag("-q,--quiet", quiet, "Do not print run statistics to standard error")
-      ->group("Output");
+  status.add_to(app);
 
   try {
     app.parse(argc, argv);
@@ -81,23 +108,43 @@ int main(int argc, char** argv) {
   }
 
   try {
-    capture.split_filter_from_files();
     const auto config = capture.config();
-    auto source = flowkit::PacketSource::open(capture.source_options());
+    std::optional<flowkit::cli::StatsJsonFile> stats_file;
+    auto source = capture.open_source([&](const flowkit::PacketSource&) {
+      stats_file.emplace(status.stats_json);  // before -Z drops privileges
+    });
     print.flush_each = source.live();
     // One detector per reassembly thread (--threads); they share the printer, which locks.
     flowkit::versiondetect::Printer printer(stdout, print);
+    CountingSink counter(printer);
     std::vector<std::unique_ptr<flowkit::versiondetect::Detector>> detectors;
     std::vector<flowkit::Handler*> handlers;
     for (std::size_t i = 0; i < capture.threads; ++i) {
-      detectors.push_back(std::make_unique<flowkit::versiondetect::Detector>(printer));
+      detectors.push_back(std::make_unique<flowkit::versiondetect::Detector>(counter));
       handlers.push_back(detectors.back().get());
     }
     flowkit::cli::stop_on_signals(source);
-    const auto stats = flowkit::cli::run(source, config, handlers);
+    const auto progress = status.make_progress(source, true);
+    const auto stats = capture.run(source, config, handlers, progress.get());
     if (summary) printer.print_summary();
-    std::fflush(stdout);
-    if (!quiet) flowkit::cli::print_stats(stderr, stats, source);
+    const bool written = std::fflush(stdout) == 0 && std::ferror(stdout) == 0;
+    const int write_error = written ? 0 : (errno != 0 ? errno : EIO);
+    if (!status.quiet) {
+      flowkit::cli::print_stats(stderr, stats, source);
+      fmt::print(stderr, "{} software sightings, {} printed\n", counter.sightings(),
+                 printer.printed());
+    }
+    if (stats_file->enabled()) {
+      auto j = flowkit::cli::stats_to_json("versiondetect", stats, source);
+      j["versiondetect"] = {{"sightings", counter.sightings()}, {"printed", printer.printed()}};
+      stats_file->write(j);
+    }
+    // A reader that went away (versiondetect ... | head) is not an error worth a message.
+    if (!written && write_error != EPIPE) {
+      fmt::print(stderr, "versiondetect: cannot write standard output: {}\n",
+                 std::strerror(write_error));
+      return kExitError;
+    }
   } catch (const flowkit::CaptureError& e) {
     fmt::print(stderr, "versiondetect: {}\n", e.what());
     return kExitError;

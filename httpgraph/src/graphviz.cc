@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "flowkit/output_file.h"
+
 namespace flowkit::httpgraph {
 
 namespace {
@@ -129,9 +131,18 @@ void render(std::string_view dot_text, const RenderOptions& options) {
   if (!listed(kLayouts, options.layout)) {
     throw RenderError(fmt::format("unknown layout '{}' (dot, neato or sfdp)", options.layout));
   }
-  UniqueFd out(::open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-  if (out.get() < 0) {
-    throw RenderError(fmt::format("cannot write {}: {}", options.output, std::strerror(errno)));
+  UniqueFd out;
+  if (options.output_fd >= 0) {
+    out.reset(::fcntl(options.output_fd, F_DUPFD_CLOEXEC, 0));
+    if (out.get() < 0) {
+      throw RenderError(fmt::format("cannot write {}: {}", options.output, std::strerror(errno)));
+    }
+  } else {
+    try {
+      out.reset(open_output_fd(options.output).release());
+    } catch (const OutputFileError& e) {
+      throw RenderError(e.what());
+    }
   }
   // From here on, a failure removes the file rather than leave a broken picture.
   auto fail = [&](std::string message) {

@@ -89,11 +89,12 @@ for k in sorted(results): print(k, results[k])
 PY
 
 fail=0
-run_case() {  # $1 = family label, $2 = server address
+run_case() {  # $1 = family label, $2 = server address, then more flowgrep options
   local label=$1 server=$2
+  shift 2
   : > "$work/server.log"
   ip netns exec "$server_ns" "$py" "$work/server.py" "$work/server.log" "$server" & local server_pid=$!
-  ip netns exec "$client_ns" "$flowgrep" --kill --json -e 'KILL-ME-[0-9]+' -i "vc$id" tcp port 8000 \
+  ip netns exec "$client_ns" "$flowgrep" --kill --json "$@" -e 'KILL-ME-[0-9]+' -i "vc$id" tcp port 8000 \
     > "$work/flowgrep.out" 2> "$work/flowgrep.err" & local grep_pid=$!
   pids+=("$server_pid" "$grep_pid")
   sleep 1.5  # let the server listen and flowgrep open the interface
@@ -119,5 +120,6 @@ run_case() {  # $1 = family label, $2 = server address
   [ "$bad" -eq 0 ] || fail=1
 }
 run_case IPv4 10.77.0.2
-run_case IPv6 fd77::2
+# The raw sockets are opened before -Z drops root: killing still works as nobody.
+run_case "IPv6, -Z nobody" fd77::2 -Z nobody
 exit "$fail"

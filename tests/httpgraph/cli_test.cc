@@ -211,12 +211,54 @@ TEST(Cli, ErrorsAreOneLineWithExitStatusTwo) {
   }
 }
 
+TEST(Cli, OutputRefusesASymlinkButOverwritesAFile) {
+  const auto dir = test_dir() / "symlinks";
+  std::filesystem::create_directories(dir);
+  write_file(dir / "target", "precious");
+  for (const char* name : {"graph.dot", "picture.svg"}) {
+    std::filesystem::remove(dir / name);
+    std::filesystem::create_symlink(dir / "target", dir / name);
+  }
+  const auto dot = httpgraph({"-r", kSample, "-o", (dir / "graph.dot").string()});
+  EXPECT_EQ(dot.exit_code, 2);
+  EXPECT_EQ(dot.err,
+            "httpgraph: refusing to write through symlink " + (dir / "graph.dot").string() + "\n");
+  if (program_in_path("dot")) {
+    const auto svg =
+        httpgraph({"-r", kSample, "--render", "svg", "-o", (dir / "picture.svg").string()});
+    EXPECT_EQ(svg.exit_code, 2);
+    EXPECT_EQ(svg.err, "httpgraph: refusing to write through symlink " +
+                           (dir / "picture.svg").string() + "\n");
+  }
+  EXPECT_EQ(read_file(dir / "target"), "precious");
+  EXPECT_TRUE(std::filesystem::is_symlink(dir / "graph.dot"));
+
+  write_file(dir / "plain.dot", std::string(100000, 'x'));
+  const auto ok = httpgraph({"-r", kSample, "-q", "-o", (dir / "plain.dot").string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(read_file(dir / "plain.dot"), httpgraph({"-r", kSample, "-q"}).out);
+}
+
+// With -o FILE the terminal shows no results, so the progress line is drawn there.
+TEST(Cli, ProgressOnTheTerminalWhenTheGraphGoesToAFile) {
+  if (!program_in_path("script")) GTEST_SKIP() << "script(1) is needed for a pseudo-terminal";
+  const auto out = test_dir() / "progress.dot";
+  const auto r = run_command({"script", "-qfec",
+                              kBinary + " -r '" + kSample + "' -o '" + out.string() + "'",
+                              "/dev/null"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\rfile 1/1  100.0%  63 packets"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("graph: 4 clients, 8 nodes, 4 edges"), std::string::npos) << r.out;
+  EXPECT_EQ(read_file(out).find("file 1/1"), std::string::npos);
+}
+
 TEST(Cli, HelpAndVersion) {
   auto r = httpgraph({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   for (const char* expected :
        {"--read", "--interface", "--midstream", "--keep-query", "--hosts", "--client", "--render",
-        "--layout", "--log", "--json", "--fields", "reason-phrase", "Exit status"}) {
+        "--layout", "--log", "--json", "--fields", "reason-phrase", "Exit status",
+        "2  error: bad option"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected;
   }
   r = httpgraph({"--version"});

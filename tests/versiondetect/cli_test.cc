@@ -140,7 +140,8 @@ TEST(Cli, HelpAndVersion) {
   EXPECT_EQ(help.exit_code, 0);
   for (const char* expected :
        {"IP PORT BANNER", "--json", "--all", "--summary", "--quiet", "--read", "--interface",
-        "--midstream", "EXPRESSION", "Exit status"}) {
+        "--midstream", "EXPRESSION", "Exit status", "0  the capture was read", "2  error:",
+        "--progress", "--stats-json", "--relinquish-privileges"}) {
     EXPECT_NE(help.out.find(expected), std::string::npos) << expected;
   }
   const auto version = versiondetect({"--version"});
@@ -157,6 +158,9 @@ TEST(Cli, ErrorsExitWithTwoAndOneLine) {
       {"-r", kSample, "this is not bpf ((("},
       {"-r", std::string(FLOWKIT_SOURCE_DIR) + "/README.md"},  // not a capture
       {"-i", "no-such-interface0"},
+      {"-r", kSample, "-Z", "no-such-user-flowkit"},
+      {"-r", kSample, "--stats-json", "/nonexistent/dir/stats.json"},
+      {"-r", kSample, "--quiet", "--progress"},
   };
   for (const auto& args : bad) {
     const auto r = versiondetect(args);

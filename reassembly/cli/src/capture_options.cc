@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "flowkit/parallel_reassembler.h"
+#include "flowkit/sharded_reassembler.h"
 
 namespace flowkit::cli {
 
@@ -76,6 +77,11 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256))
       ->group("Reassembly");
+  app.add_option("-Z,--relinquish-privileges", run_as,
+                 "Once the input (and the outputs) are open, switch to USER (its uid, gid and "
+                 "groups) for the rest of the run, as tcpdump -Z does; needs root")
+      ->type_name("USER")
+      ->group("Input");
   app.add_option("--idle-timeout", idle_timeout_s, "Seconds of silence before a connection times out")
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
@@ -126,6 +132,29 @@ SourceOptions CaptureOptions::source_options() const {
   return s;
 }
 
+std::optional<UserIds> CaptureOptions::run_as_user() const {
+  if (run_as.empty()) return std::nullopt;
+  return lookup_user(run_as);
+}
+
+PacketSource CaptureOptions::open_source(
+    const std::function<void(const PacketSource&)>& before_drop) {
+  split_filter_from_files();
+  const auto user = run_as_user();  // an unknown user fails before anything is opened
+  const auto options = source_options();
+  auto source = PacketSource::open(options);
+  shard_readers_.reset();
+  if (threads > 1 && ShardedReassembler::can_read(options)) {
+    shard_readers_ = std::make_shared<std::vector<PacketSource>>(
+        ShardedReassembler::open_readers(options, threads - 1));
+  }
+  if (before_drop) before_drop(source);
+  // The input is open: a live interface needed root (or CAP_NET_RAW) for that, nothing later
+  // does. Reading files as well: decoding hostile packets is what should not run as root.
+  if (user) drop_privileges(*user);
+  return source;
+}
+
 Config CaptureOptions::config(Config base) const {
   const auto parsed = parse_overlap_policy(policy);
   if (!parsed) throw CLI::ValidationError("--overlap-policy", "unknown policy " + policy);
@@ -154,24 +183,65 @@ void stop_on_signals(PacketSource& source) {
 bool interrupted() noexcept { return g_interrupted.load(); }
 
 void run(PacketSource& source, Reassembler& reassembler, const std::function<void()>& between) {
-  while (auto frame = source.next()) {
-    reassembler.process(*frame);
-    if (between) between();
-  }
-  reassembler.finish();
+  reassemble(source, reassembler, between);
 }
 
-Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers) {
+namespace {
+
+// Reads every frame into `process`, keeping `progress` (if any) up to date from this thread.
+template <typename Process, typename Open>
+void feed(PacketSource& source, Progress* progress, Process&& process, Open&& open) {
+  std::uint64_t packets = 0;
+  const auto snapshot = [&] { return ProgressSnapshot{source.progress(), packets, open()}; };
+  while (auto frame = source.next()) {
+    process(*frame);
+    if (++packets % Progress::kCheckEvery == 0 && progress != nullptr) {
+      progress->update(snapshot());
+    }
+  }
+  if (progress != nullptr) progress->finish(snapshot());
+}
+
+}  // namespace
+
+Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
+          Progress* progress) {
   if (handlers.size() <= 1) {
     Reassembler reassembler(config, *handlers.front());
-    run(source, reassembler);
+    feed(
+        source, progress, [&](const RawFrame& frame) { reassembler.process(frame); },
+        [&] { return reassembler.stats().open_connections(); });
+    reassembler.finish();
     return reassembler.stats();
   }
   ParallelReassembler parallel(config, handlers.size(),
                                [&](std::size_t i) -> Handler& { return *handlers[i]; });
-  while (auto frame = source.next()) parallel.process(*frame);
+  feed(
+      source, progress, [&](const RawFrame& frame) { parallel.process(frame); },
+      [&] { return parallel.open_connections(); });
   parallel.finish();
   return parallel.stats();
+}
+
+Stats CaptureOptions::run(PacketSource& source, const Config& config,
+                          std::span<Handler* const> handlers, Progress* progress) {
+  if (handlers.size() <= 1 || !shard_readers_ || shard_readers_->size() + 1 != handlers.size()) {
+    return cli::run(source, config, handlers, progress);
+  }
+  ShardedReassembler sharded(config, handlers.size(),
+                             [&](std::size_t i) -> Handler& { return *handlers[i]; });
+  std::uint64_t packets = 0;
+  const auto snapshot = [&] {
+    return ProgressSnapshot{source.progress(), packets, sharded.open_connections()};
+  };
+  sharded.run(source, *shard_readers_, [&] {
+    if (++packets % Progress::kCheckEvery == 0 && progress != nullptr) {
+      progress->update(snapshot());
+    }
+  });
+  if (progress != nullptr) progress->finish(snapshot());
+  shard_readers_.reset();
+  return sharded.stats();
 }
 
 void print_stats(std::FILE* out, const Stats& s, const PacketSource& source) {

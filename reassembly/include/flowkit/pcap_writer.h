@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "flowkit/capture_file.h"
+#include "flowkit/output_file.h"
 #include "flowkit/raw_frame.h"
 
 namespace flowkit {
@@ -18,9 +19,14 @@ class PcapWriter {
  public:
   static constexpr std::uint32_t kDefaultSnaplen = 262144;
 
-  /// Creates or truncates `path`; "-" writes standard output. Throws CaptureError.
+  /// Creates or truncates `path` (never through a symlink: see open_output_fd); "-" writes
+  /// standard output. Throws CaptureError.
   PcapWriter(const std::string& path, int link_type, std::uint32_t snaplen = kDefaultSnaplen,
              bool nanosecond = false);
+  /// Writes to a file opened earlier (e.g. before dropping privileges); `path` names it in
+  /// error messages.
+  PcapWriter(OutputFd file, const std::string& path, int link_type,
+             std::uint32_t snaplen = kDefaultSnaplen, bool nanosecond = false);
   PcapWriter(PcapWriter&& other) noexcept;
   PcapWriter& operator=(PcapWriter&& other) noexcept;
   PcapWriter(const PcapWriter&) = delete;
@@ -42,6 +48,7 @@ class PcapWriter {
 
  private:
   void release() noexcept;
+  void start(int link_type);
   void append_u32(std::uint32_t value);
   [[noreturn]] void fail(std::string_view what) const;
 

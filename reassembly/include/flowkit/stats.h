@@ -62,6 +62,11 @@ struct Stats {
   [[nodiscard]] std::uint64_t dropped(DropReason reason) const noexcept {
     return drops[static_cast<std::size_t>(reason)];
   }
+  /// Connections announced (on_established) and not ended yet.
+  [[nodiscard]] std::uint64_t open_connections() const noexcept {
+    return connections_opened - connections_closed - connections_reset - connections_timed_out -
+           connections_evicted;
+  }
 };
 
 }  // namespace flowkit

@@ -1,6 +1,5 @@
 #include "flowkit/pcap_writer.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,18 +31,29 @@ PcapWriter::PcapWriter(const std::string& path, int link_type, std::uint32_t sna
   if (path == "-") {
     fd_ = STDOUT_FILENO;
   } else {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-      fail(fmt::format("cannot create: {}", std::generic_category().message(errno)));
-    }
+    fd_ = open_output_fd(path, 0644).release();  // refuses a symlink at `path`
     owns_fd_ = true;
   }
+  start(link_type);
+}
+
+PcapWriter::PcapWriter(OutputFd file, const std::string& path, int link_type,
+                       std::uint32_t snaplen, bool nanosecond)
+    : path_(path), link_type_(link_type), snaplen_(snaplen), nanosecond_(nanosecond) {
+  if (link_type < 0) fail(fmt::format("invalid link type {}", link_type));
+  if (!file) fail("not open");
+  fd_ = file.release();
+  owns_fd_ = true;
+  start(link_type);
+}
+
+void PcapWriter::start(int link_type) {
   buffer_.reserve(kFlushThreshold + 64 * 1024);
-  append_u32(nanosecond ? kMagicNano : kMagicMicro);
+  append_u32(nanosecond_ ? kMagicNano : kMagicMicro);
   append_u32(2 | (4U << 16));  // version 2.4: major then minor, each 16 bits little-endian
   append_u32(0);               // thiszone: timestamps are UTC
   append_u32(0);               // sigfigs
-  append_u32(snaplen);
+  append_u32(snaplen_);
   append_u32(static_cast<std::uint32_t>(link_type));
 }
 

@@ -16,7 +16,8 @@ class RenderError : public std::runtime_error {
 struct RenderOptions {
   std::string format = "svg";   ///< one of render_formats()
   std::string layout = "dot";   ///< one of render_layouts()
-  std::string output;           ///< the file to write
+  std::string output;           ///< the file to write (never through a symlink)
+  int output_fd = -1;           ///< `output` opened already (e.g. before dropping privileges)
   std::string program = "dot";  ///< the Graphviz executable, looked up in PATH
 };
 

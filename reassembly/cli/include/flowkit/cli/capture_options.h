@@ -5,10 +5,14 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "flowkit/cli/privileges.h"
+#include "flowkit/cli/progress.h"
 #include "flowkit/config.h"
 #include "flowkit/packet_source.h"
 #include "flowkit/reassembler.h"
@@ -31,6 +35,7 @@ struct CaptureOptions {
   std::size_t memcap_mb = TcpConfig{}.memcap >> 20;
   double idle_timeout_s = 600;
   std::size_t threads = 1;           ///< reassembly workers (--threads)
+  std::string run_as;                ///< -Z: the user to become once the inputs are open
 
   /// Adds the options to `app` (the BPF words become its trailing positional arguments).
   void add_to(CLI::App& app, bool bpf_positional = true);
@@ -44,6 +49,28 @@ struct CaptureOptions {
   /// A Config with the reassembly options applied on top of `base`. Throws CLI::ValidationError.
   [[nodiscard]] Config config(Config base = {}) const;
   [[nodiscard]] std::string filter() const;
+  /// The -Z user, looked up (nullopt without -Z). Throws PrivilegeError for an unknown user.
+  [[nodiscard]] std::optional<UserIds> run_as_user() const;
+
+  /// Opens the input (after split_filter_from_files()), then calls `before_drop` (where a tool
+  /// opens what needs root: raw sockets, and its output files, so they are created as the
+  /// invoking user and fail before the capture starts), then with -Z becomes that user for the
+  /// rest of the run. Every tool opens its input here. Throws CaptureError, PrivilegeError and
+  /// whatever `before_drop` throws.
+  [[nodiscard]] PacketSource open_source(
+      const std::function<void(const PacketSource&)>& before_drop = {});
+
+  /// Reassembles `source` (from open_source()) with the --threads handlers, as the free run()
+  /// below, except that with several threads over capture files every thread reads the files
+  /// itself and keeps its shard of the flows (ShardedReassembler): open_source() opened those
+  /// extra readers too, before any privilege drop.
+  Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
+            Progress* progress = nullptr);
+
+ private:
+  /// Readers for threads 2..N (empty unless --threads > 1 over files); shared so that the
+  /// options stay copyable.
+  std::shared_ptr<std::vector<PacketSource>> shard_readers_;
 };
 
 /// Stops `source` on SIGINT/SIGTERM (and SIGPIPE ignored), so tools can flush and print totals.
@@ -60,8 +87,10 @@ void run(PacketSource& source, Reassembler& reassembler,
 
 /// Runs `source` through one Reassembler when there is one handler, or a ParallelReassembler
 /// with one worker per handler (each handler is then called from its own thread). Returns the
-/// totals.
-Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers);
+/// totals. `progress` (optional) is updated from this thread and finished when the input ends,
+/// before the connections still open are flushed.
+Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
+          Progress* progress = nullptr);
 
 /// One-line-per-counter statistics of a run, for stderr at exit.
 void print_stats(std::FILE* out, const Stats& stats, const PacketSource& source);

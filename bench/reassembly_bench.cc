@@ -4,8 +4,10 @@
 //   bench_flowkit [--mode reassemble|read] [--threads N] [--midstream] FILE
 //
 // --mode read only reads the file and touches every captured byte: the floor any tool pays.
-// --threads N (N >= 2) reassembles with a ParallelReassembler, one byte-summing handler per
-// worker; 1 (the default) is the plain single-threaded Reassembler.
+// --threads N (N >= 2) reassembles with a ShardedReassembler (every thread reads the file and
+// keeps its share of the flows), or with --dispatch a ParallelReassembler (one thread reads
+// and hands frames to N workers); one byte-summing handler per thread. 1 (the default) is the
+// plain single-threaded Reassembler.
 // The last line is machine-readable for bench/run.sh:
 //   RESULT tool=flowkit packets=N bytes=N seconds=S delivered=N checksum=N ...
 #include <fmt/format.h>
@@ -22,6 +24,7 @@
 #include "flowkit/packet_source.h"
 #include "flowkit/parallel_reassembler.h"
 #include "flowkit/reassembler.h"
+#include "flowkit/sharded_reassembler.h"
 
 namespace {
 
@@ -62,7 +65,7 @@ class ByteReader final : public flowkit::Handler {
 
 struct Totals {
   std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;  // captured bytes of every frame
+  std::uint64_t bytes = 0;  // bytes of every frame (as Stats counts them: the wire length)
   std::uint64_t checksum = 0;
   std::uint64_t delivered = 0;
   std::uint64_t connections = 0;
@@ -90,17 +93,14 @@ Totals reassemble(flowkit::PacketSource& source, bool midstream) {
   flowkit::Config config;
   config.tcp.midstream = midstream;
   flowkit::Reassembler reassembler(config, reader);
-  while (auto frame = source.next()) {
-    ++t.packets;
-    t.bytes += frame->data.size();
-    reassembler.process(*frame);
-    if (t.packets % kSampleEvery == 0) {
+  flowkit::reassemble(source, reassembler, [&] {
+    if (++t.packets % kSampleEvery == 0) {
       t.max_connections =
           std::max<std::uint64_t>(t.max_connections, reassembler.connection_count());
       t.max_buffered = std::max<std::uint64_t>(t.max_buffered, reassembler.memory_used());
     }
-  }
-  reassembler.finish();
+  });
+  t.bytes = reassembler.stats().bytes;
   t.checksum = reader.checksum();
   t.delivered = reader.delivered();
   t.connections = reassembler.stats().connections_opened;
@@ -109,32 +109,49 @@ Totals reassemble(flowkit::PacketSource& source, bool midstream) {
   return t;
 }
 
-Totals reassemble_parallel(flowkit::PacketSource& source, bool midstream, std::size_t threads) {
+Totals sum_readers(const std::vector<ByteReader>& readers, const flowkit::Stats& stats) {
   Totals t;
-  std::vector<ByteReader> readers(threads);  // one per worker: they run concurrently
-  flowkit::Config config;
-  config.tcp.midstream = midstream;
-  flowkit::ParallelReassembler reassembler(
-      config, threads, [&](std::size_t i) -> flowkit::Handler& { return readers[i]; });
-  while (auto frame = source.next()) {
-    ++t.packets;
-    t.bytes += frame->data.size();
-    reassembler.process(*frame);
-  }
-  reassembler.finish();
   for (const ByteReader& r : readers) {
     t.checksum += r.checksum();
     t.delivered += r.delivered();
     t.gaps += r.gaps();
     t.gap_bytes += r.gap_bytes();
   }
-  t.connections = reassembler.stats().connections_opened;
+  t.connections = stats.connections_opened;
+  t.packets = stats.packets;
+  t.bytes = stats.bytes;
   return t;
+}
+
+// A dispatching thread that hands frames to worker threads (what live capture uses).
+Totals reassemble_dispatched(flowkit::PacketSource& source, bool midstream, std::size_t threads) {
+  std::vector<ByteReader> readers(threads);  // one per worker: they run concurrently
+  flowkit::Config config;
+  config.tcp.midstream = midstream;
+  flowkit::ParallelReassembler reassembler(
+      config, threads, [&](std::size_t i) -> flowkit::Handler& { return readers[i]; });
+  while (auto frame = source.next()) reassembler.process(*frame);
+  reassembler.finish();
+  return sum_readers(readers, reassembler.stats());
+}
+
+// Every thread reads the file and keeps its shard of the flows (what the tools do with files).
+Totals reassemble_sharded(flowkit::PacketSource& source, const flowkit::SourceOptions& options,
+                          bool midstream, std::size_t threads) {
+  std::vector<ByteReader> readers(threads);
+  flowkit::Config config;
+  config.tcp.midstream = midstream;
+  flowkit::ShardedReassembler reassembler(
+      config, threads, [&](std::size_t i) -> flowkit::Handler& { return readers[i]; });
+  auto others = flowkit::ShardedReassembler::open_readers(options, threads - 1);
+  reassembler.run(source, others);
+  return sum_readers(readers, reassembler.stats());
 }
 
 int usage() {
   fmt::print(stderr,
-             "usage: bench_flowkit [--mode reassemble|read] [--threads N] [--midstream] FILE\n");
+             "usage: bench_flowkit [--mode reassemble|read] [--threads N] [--dispatch] "
+             "[--midstream] FILE\n");
   return 2;
 }
 
@@ -144,6 +161,7 @@ int main(int argc, char** argv) {
   std::string mode = "reassemble";
   std::string path;
   bool midstream = false;
+  bool dispatch = false;
   int threads = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -151,6 +169,8 @@ int main(int argc, char** argv) {
       mode = argv[++i];
     } else if (arg == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
+    } else if (arg == "--dispatch") {
+      dispatch = true;
     } else if (arg == "--midstream") {
       midstream = true;
     } else if (path.empty() && !arg.starts_with("-")) {
@@ -168,15 +188,17 @@ int main(int argc, char** argv) {
     flowkit::SourceOptions options;
     options.files = {path};
     auto source = flowkit::PacketSource::open(options);
+    const auto n = static_cast<std::size_t>(threads);
     const Totals t = mode == "read" ? read_only(source)
-                     : threads > 1
-                         ? reassemble_parallel(source, midstream, static_cast<std::size_t>(threads))
-                         : reassemble(source, midstream);
+                     : threads == 1 ? reassemble(source, midstream)
+                     : dispatch     ? reassemble_dispatched(source, midstream, n)
+                                    : reassemble_sharded(source, options, midstream, n);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string tool = mode == "read" ? "flowkit-read"
-                             : threads > 1  ? fmt::format("flowkit-{}threads", threads)
-                                            : "flowkit";
+                             : threads > 1
+                                 ? fmt::format("flowkit-{}threads{}", threads, dispatch ? "-dispatch" : "")
+                                 : "flowkit";
     fmt::print("{} {}: {} packets, {} bytes in {:.3f} s: {:.3f} Mpackets/s, {:.2f} Gbit/s\n", tool,
                path, t.packets, t.bytes, seconds, static_cast<double>(t.packets) / seconds / 1e6,
                static_cast<double>(t.bytes) * 8 / seconds / 1e9);

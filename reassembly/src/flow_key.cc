@@ -2,38 +2,22 @@
 
 #include <fmt/format.h>
 
-#include <cstring>
+#include "flow_hash.h"
 
 namespace flowkit {
 
 namespace {
 
-// splitmix64 finaliser: cheap and mixes every input bit into every output bit.
-constexpr std::uint64_t mix(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-std::uint64_t endpoint_hash(const IpAddress& a, std::uint16_t port) noexcept {
-  const auto bytes = a.bytes();
-  std::uint64_t lo = 0;
-  std::uint64_t hi = 0;
-  std::memcpy(&lo, bytes.data(), std::min<std::size_t>(8, bytes.size()));
-  if (bytes.size() > 8) std::memcpy(&hi, bytes.data() + 8, 8);
-  return mix(lo ^ mix(hi ^ (std::uint64_t{port} << 1 | (a.is_v6() ? 1 : 0))));
+std::uint64_t endpoint_word(const IpAddress& a, std::uint16_t port) noexcept {
+  return a.is_v6() ? detail::endpoint_word_v6(a.bytes().data(), port)
+                   : detail::endpoint_word_v4(a.bytes().data(), port);
 }
 
 }  // namespace
 
 std::size_t symmetric_hash(const IpAddress& a, std::uint16_t a_port, const IpAddress& b,
                            std::uint16_t b_port, std::uint32_t vlan_key) noexcept {
-  // Addition commutes, so both directions hash alike; mixing afterwards spreads the sum.
-  return static_cast<std::size_t>(
-      mix(endpoint_hash(a, a_port) + endpoint_hash(b, b_port) + vlan_key));
+  return detail::combine_endpoints(endpoint_word(a, a_port), endpoint_word(b, b_port), vlan_key);
 }
 
 std::string endpoint_to_string(const IpAddress& address, std::uint16_t port) {

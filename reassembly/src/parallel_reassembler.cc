@@ -1,5 +1,6 @@
 #include "flowkit/parallel_reassembler.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -97,6 +98,7 @@ struct Worker {
   BatchQueue queue;
   std::unique_ptr<Batch> filling;
   std::thread thread;
+  std::atomic<std::uint64_t> open_connections{0};  ///< published after each batch
 
   void run() {
     while (auto batch = queue.pop()) {
@@ -113,8 +115,10 @@ struct Worker {
         reassembler.process(frame);
       }
       queue.recycle(std::move(batch));
+      open_connections.store(reassembler.stats().open_connections(), std::memory_order_relaxed);
     }
     reassembler.finish();
+    open_connections.store(0, std::memory_order_relaxed);
   }
 };
 
@@ -142,8 +146,8 @@ struct ParallelReassembler::Impl {
   ~Impl() { finish(); }
 
   std::size_t pick(const PacketInfo& pkt) const noexcept {
-    return symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key) %
-           workers.size();
+    return shard_of(symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key),
+                    workers.size());
   }
 
   void send(std::size_t index, const RawFrame& frame) {
@@ -247,6 +251,14 @@ ParallelReassembler::~ParallelReassembler() = default;
 void ParallelReassembler::process(const RawFrame& frame) { impl_->process(frame); }
 void ParallelReassembler::finish() { impl_->finish(); }
 std::size_t ParallelReassembler::workers() const noexcept { return impl_->workers.size(); }
+
+std::uint64_t ParallelReassembler::open_connections() const noexcept {
+  std::uint64_t total = 0;
+  for (const auto& w : impl_->workers) {
+    total += w->open_connections.load(std::memory_order_relaxed);
+  }
+  return total;
+}
 
 Stats ParallelReassembler::stats() const {
   Stats total = impl_->dispatch_stats;

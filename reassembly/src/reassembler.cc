@@ -1,6 +1,8 @@
 #include "flowkit/reassembler.h"
 
+#include "bytes.h"
 #include "decode/decoder.h"
+#include "flowkit/flow_key.h"
 #include "defrag/defragmenter.h"
 #include "tcp/tcp_tracker.h"
 
@@ -10,34 +12,72 @@ struct Reassembler::Impl {
   Impl(Config c, Handler& h)
       : config(std::move(c)),
         handler(h),
-        defrag(config.defrag, stats),
+        lead(config.shard.index == 0),
+        sharded(config.shard.count > 1),
+        defrag(config.defrag, lead ? stats : shadow_stats),
         tcp(config.tcp, handler, stats) {}
 
   void process(const RawFrame& frame);
   void dispatch(PacketInfo& pkt);
   void run_timers(Timestamp now);
+  /// Whether this shard keeps the packet's flow (always, when not sharded).
+  [[nodiscard]] bool owns(const PacketInfo& pkt) const noexcept;
+  void count(const RawFrame& frame) noexcept {
+    ++stats.packets;
+    stats.bytes += std::max<std::uint64_t>(frame.wire_length, frame.data.size());
+  }
 
   Config config;
   Handler& handler;
   Stats stats;
+  // Every shard reassembles every fragment (it cannot know the flow before), but only the lead
+  // shard's counts are kept; the others count into this.
+  Stats shadow_stats;
+  bool lead;
+  bool sharded;
   detail::Defragmenter defrag;
   detail::TcpTracker tcp;
   Timestamp now{};
   Timestamp last_sweep{};
 };
 
+bool Reassembler::Impl::owns(const PacketInfo& pkt) const noexcept {
+  if (!sharded) return true;
+  std::uint16_t src_port = 0;
+  std::uint16_t dst_port = 0;
+  // The ports, read before the transport header is checked, as the connection table will see
+  // them; a header too short to hold them belongs to the port-less flow of its addresses.
+  if ((pkt.protocol == kProtoTcp || pkt.protocol == kProtoUdp) && pkt.l4.size() >= 4) {
+    src_port = detail::load16(pkt.l4, 0);
+    dst_port = detail::load16(pkt.l4, 2);
+  }
+  const auto hash = symmetric_hash(pkt.src, src_port, pkt.dst, dst_port, pkt.vlan_key);
+  return shard_of(hash, config.shard.count) == config.shard.index;
+}
+
 void Reassembler::Impl::process(const RawFrame& frame) {
   // A datagram reassembled by a ParallelReassembler was counted there, fragment by fragment.
-  const bool count = frame.link_type != detail::kLinkTypeReassembledIp;
-  if (count) {
-    ++stats.packets;
-    stats.bytes += std::max<std::uint64_t>(frame.wire_length, frame.data.size());
-  }
+  // Sharded, a frame is counted by the shard that owns its flow; frames of no flow yet
+  // (undecodable ones, fragments) by the lead shard.
+  const bool counted_elsewhere = frame.link_type == detail::kLinkTypeReassembledIp;
   run_timers(frame.ts);
+  // Sharded, most frames can be told apart without decoding them; the shard a peeked frame
+  // belongs to counts whatever becomes of it.
+  bool peeked_mine = false;
+  if (sharded && !counted_elsewhere) {
+    if (const auto hash = detail::peek_flow_hash(frame.link_type, frame.data)) {
+      if (shard_of(*hash, config.shard.count) != config.shard.index) return;
+      peeked_mine = true;
+    }
+  }
+  const bool count_unowned = !counted_elsewhere && (lead || peeked_mine);
 
   detail::LinkView link;
   if (auto failure = detail::decode_link(frame.link_type, frame.data, link)) {
-    stats.drop(*failure);
+    if (lead || peeked_mine) {
+      if (count_unowned) count(frame);
+      stats.drop(*failure);
+    }
     return;
   }
   PacketInfo pkt;
@@ -49,29 +89,42 @@ void Reassembler::Impl::process(const RawFrame& frame) {
   pkt.vlan_key = link.vlan_key;
   detail::FragmentView fragment;
   if (auto failure = detail::decode_ip(link.l3, config.verify_ip_checksum, pkt, fragment)) {
-    stats.drop(*failure);
+    if (lead || peeked_mine) {
+      if (count_unowned) count(frame);
+      stats.drop(*failure);
+    }
     return;
   }
-  if (count) {
+
+  if (!fragment.is_fragment) {
+    if (!peeked_mine && !owns(pkt)) return;
+    if (!counted_elsewhere) {
+      count(frame);
+      ++stats.ip_packets;
+      if (pkt.src.is_v6()) ++stats.ipv6_packets;
+    }
+    dispatch(pkt);
+    return;
+  }
+  if (count_unowned) {
+    count(frame);
     ++stats.ip_packets;
     if (pkt.src.is_v6()) ++stats.ipv6_packets;
   }
-
-  if (fragment.is_fragment) {
-    if (!config.defrag.enabled) return;
-    const auto whole = defrag.add(detail::fragment_of(pkt, fragment));
-    if (!whole) return;
-    detail::FragmentView again;
-    if (auto failure = detail::decode_ip(*whole, config.verify_ip_checksum, pkt, again)) {
-      stats.drop(*failure);
-      return;
-    }
-    if (again.is_fragment) {  // a reassembled packet cannot be a fragment itself
-      stats.drop(DropReason::BadIpHeader);
-      return;
-    }
-    pkt.reassembled = true;
+  if (!config.defrag.enabled) return;
+  const auto whole = defrag.add(detail::fragment_of(pkt, fragment));
+  if (!whole) return;
+  detail::FragmentView again;
+  if (auto failure = detail::decode_ip(*whole, config.verify_ip_checksum, pkt, again)) {
+    if (lead) stats.drop(*failure);
+    return;
   }
+  if (again.is_fragment) {  // a reassembled packet cannot be a fragment itself
+    if (lead) stats.drop(DropReason::BadIpHeader);
+    return;
+  }
+  if (!owns(pkt)) return;
+  pkt.reassembled = true;
   dispatch(pkt);
 }
 
@@ -104,6 +157,15 @@ Reassembler::Reassembler(Reassembler&&) noexcept = default;
 Reassembler& Reassembler::operator=(Reassembler&&) noexcept = default;
 
 void Reassembler::process(const RawFrame& frame) { impl_->process(frame); }
+
+void reassemble(PacketSource& source, Reassembler& reassembler,
+                const std::function<void()>& between) {
+  while (auto frame = source.next()) {
+    reassembler.process(*frame);
+    if (between) between();
+  }
+  reassembler.finish();
+}
 void Reassembler::advance_time(Timestamp now) { impl_->run_timers(now); }
 void Reassembler::finish() { impl_->tcp.finish(); }
 void Reassembler::end_connection(Connection& conn, EndReason reason) {

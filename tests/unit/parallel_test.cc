@@ -1,5 +1,5 @@
-// ParallelReassembler must reassemble exactly what a single Reassembler does, whatever the
-// number of workers: same connections, same bytes, same events, same totals.
+// ParallelReassembler and ShardedReassembler must reassemble exactly what a single Reassembler
+// does, whatever the number of threads: same connections, same bytes, same events, same totals.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -7,9 +7,13 @@
 #include <map>
 #include <mutex>
 
+#include "flowkit/flow_key.h"
 #include "flowkit/packet_source.h"
 #include "flowkit/parallel_reassembler.h"
+#include "flowkit/pcap_writer.h"
 #include "flowkit/reassembler.h"
+#include "flowkit/sharded_reassembler.h"
+#include "decode/decoder.h"
 #include "packet_builder.h"
 
 namespace flowkit::testing {
@@ -78,25 +82,82 @@ std::pair<Transcript, Stats> parallel(const std::vector<Frame>& frames, const Co
   return {t, r.stats()};
 }
 
-void expect_same(const std::vector<Frame>& frames, const std::string& what) {
+// Shards without threads: each Reassembler sees every frame and keeps its share.
+std::pair<Transcript, Stats> shards_in_turn(const std::vector<Frame>& frames, Config config,
+                                            std::size_t n) {
+  Transcript t;
+  std::mutex m;
+  Stats total;
+  for (std::size_t i = 0; i < n; ++i) {
+    Collector c(t, m);
+    config.shard = {i, n};
+    Reassembler r(config, c);
+    for (const auto& f : frames) r.process(f.view());
+    r.finish();
+    total += r.stats();
+  }
+  return {t, total};
+}
+
+// The real thing: threads that each read the capture file.
+std::pair<Transcript, Stats> sharded(const std::string& path, const Config& config,
+                                     std::size_t n) {
+  Transcript t;
+  std::mutex m;
+  std::vector<std::unique_ptr<Collector>> handlers;
+  for (std::size_t i = 0; i < n; ++i) handlers.push_back(std::make_unique<Collector>(t, m));
+  ShardedReassembler r(config, n, [&](std::size_t i) -> Handler& { return *handlers[i]; });
+  SourceOptions options;
+  options.files = {path};
+  auto source = PacketSource::open(options);
+  auto others = ShardedReassembler::open_readers(options, n - 1);
+  r.run(source, others);
+  return {t, r.stats()};
+}
+
+void expect_equal(const std::pair<Transcript, Stats>& many, const std::pair<Transcript, Stats>& one,
+                  const std::string& what) {
+  EXPECT_EQ(many.first.size(), one.first.size()) << what;
+  EXPECT_TRUE(many.first == one.first) << what;
+  const Stats& a = many.second;
+  const Stats& b = one.second;
+  EXPECT_EQ(a.packets, b.packets) << what;
+  EXPECT_EQ(a.bytes, b.bytes) << what;
+  EXPECT_EQ(a.ip_packets, b.ip_packets) << what;
+  EXPECT_EQ(a.ipv6_packets, b.ipv6_packets) << what;
+  EXPECT_EQ(a.connections_opened, b.connections_opened) << what;
+  EXPECT_EQ(a.stream_bytes_delivered, b.stream_bytes_delivered) << what;
+  EXPECT_EQ(a.datagrams_reassembled, b.datagrams_reassembled) << what;
+  EXPECT_EQ(a.gaps, b.gaps) << what;
+  EXPECT_TRUE(a.drops == b.drops) << what;
+}
+
+Config midstream_config() {
   Config config;
   config.tcp.midstream = true;
-  const auto [one, one_stats] = single(frames, config);
+  return config;
+}
+
+void expect_same(const std::vector<Frame>& frames, const std::string& what,
+                 Config config = midstream_config()) {
+  const auto one = single(frames, config);
+  for (std::size_t n : {2u, 3u, 5u}) {
+    expect_equal(parallel(frames, config, n), one, fmt::format("{}, {} workers", what, n));
+    expect_equal(shards_in_turn(frames, config, n), one, fmt::format("{}, {} shards", what, n));
+  }
+}
+
+void expect_same_sharded(const std::string& path, const std::string& what) {
+  const Config config = midstream_config();
+  const auto one = single(read_all(path), config);
   for (std::size_t n : {2u, 3u}) {
-    const auto [many, many_stats] = parallel(frames, config, n);
-    EXPECT_EQ(many.size(), one.size()) << what << " with " << n << " workers";
-    EXPECT_TRUE(many == one) << what << " with " << n << " workers";
-    EXPECT_EQ(many_stats.packets, one_stats.packets) << what;
-    EXPECT_EQ(many_stats.ip_packets, one_stats.ip_packets) << what;
-    EXPECT_EQ(many_stats.connections_opened, one_stats.connections_opened) << what;
-    EXPECT_EQ(many_stats.stream_bytes_delivered, one_stats.stream_bytes_delivered) << what;
-    EXPECT_EQ(many_stats.datagrams_reassembled, one_stats.datagrams_reassembled) << what;
-    EXPECT_EQ(many_stats.gaps, one_stats.gaps) << what;
+    expect_equal(sharded(path, config, n), one, fmt::format("{}, {} sharded threads", what, n));
   }
 }
 
 TEST(ParallelReassembler, SameAsSingleOnTheSample) {
   expect_same(read_all(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap"), "sample");
+  expect_same_sharded(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap", "sample");
 }
 
 TEST(ParallelReassembler, FragmentedSegmentsReachTheirConnectionsWorker) {
@@ -112,6 +173,156 @@ TEST(ParallelReassembler, FragmentedSegmentsReachTheirConnectionsWorker) {
     frames.insert(frames.end(), part.begin(), part.end());
   }
   expect_same(frames, "fragments");
+  // The same frames from a file, read by sharded threads.
+  const auto path = std::filesystem::temp_directory_path() /
+                    fmt::format("flowkit-sharded-{}.pcap", ::testing::UnitTest::GetInstance()->random_seed());
+  {
+    PcapWriter writer(path.string(), frames.front().link_type);
+    for (const auto& f : frames) writer.write(f.view());
+    writer.close();
+  }
+  expect_same_sharded(path.string(), "fragments from a file");
+  std::filesystem::remove(path);
+}
+
+TEST(ParallelReassembler, BrokenFramesAreCountedOnceWhateverTheShard) {
+  // Shards see every frame; each broken one must be counted by exactly one of them, whether
+  // it is told apart by the quick look at its headers or only by the full decode.
+  std::vector<Frame> frames;
+  for (std::uint16_t i = 0; i < 24; ++i) {
+    TcpSession::Options o;
+    o.client_port = static_cast<std::uint16_t>(40000 + i);
+    o.client = i % 2 == 0 ? "10.0.0.1" : "2001:db8::1";
+    o.server = i % 2 == 0 ? "10.0.0.2" : "2001:db8::2";
+    TcpSession s(o);
+    auto part = s.handshake();
+    part.push_back(s.client_send("hello"));
+    Frame broken = s.client_send("world");
+    switch (i % 6) {
+      case 0:  // cut inside the IP header
+        broken.bytes.resize(20);
+        break;
+      case 1:  // IPv4 header length below 20 / IPv6 version nibble wrong
+        broken.bytes[14] = i % 2 == 0 ? std::byte{0x44} : std::byte{0x46};
+        break;
+      case 2:  // TCP header cut to two bytes: no ports to read
+        if (i % 2 == 0) {
+          broken.bytes[16] = std::byte{0};
+          broken.bytes[17] = std::byte{22};
+        } else {
+          broken.bytes[18] = std::byte{0};
+          broken.bytes[19] = std::byte{2};
+        }
+        break;
+      case 3:  // a bad TCP checksum (dropped: checksums are verified here)
+        broken.bytes.back() ^= std::byte{0x5a};
+        break;
+      case 4:  // not IP at all
+        broken.bytes[12] = std::byte{0x08};
+        broken.bytes[13] = std::byte{0x06};
+        break;
+      default:  // TCP data offset beyond the segment
+        broken.bytes[14 + (i % 2 == 0 ? 20 : 40) + 12] = std::byte{0xf0};
+        break;
+    }
+    part.push_back(broken);
+    part.push_back(s.client_send("!"));
+    frames.insert(frames.end(), part.begin(), part.end());
+  }
+  Config config = midstream_config();
+  config.verify_ip_checksum = true;
+  config.verify_l4_checksum = true;
+  const auto one = single(frames, config);
+  std::uint64_t dropped = 0;
+  for (auto d : one.second.drops) dropped += d;
+  EXPECT_EQ(dropped, 24u);
+  expect_same(frames, "broken frames", config);
+}
+
+TEST(ShardedReassembler, QuickLookAgreesWithTheFullDecode) {
+  // Frames that peek_flow_hash recognises must hash exactly as the full decode's flow does, or
+  // a flow's packets would be split between shards.
+  std::vector<std::string> paths = {std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap"};
+  const std::filesystem::path dir = FLOWKIT_SHARED_PCAPS;
+  for (const char* name : {"chrissanders__http_espn.pcapng", "zeek__ipv6-http-atomic-frag.pcap",
+                           "zeek__tcp__reassembly.pcap", "chrissanders__synscan.pcapng"}) {
+    if (std::filesystem::exists(dir / name)) paths.push_back((dir / name).string());
+  }
+  std::size_t peeked = 0;
+  for (const auto& path : paths) {
+    for (const auto& f : read_all(path)) {
+      const auto quick = detail::peek_flow_hash(f.link_type, f.bytes);
+      if (!quick) continue;
+      ++peeked;
+      detail::LinkView link;
+      PacketInfo pkt;
+      detail::FragmentView fragment;
+      ASSERT_FALSE(detail::decode_link(f.link_type, f.bytes, link)) << path;
+      ASSERT_FALSE(detail::decode_ip(link.l3, false, pkt, fragment)) << path;
+      ASSERT_FALSE(fragment.is_fragment) << path;
+      ASSERT_FALSE(detail::decode_transport(pkt, false)) << path;
+      EXPECT_EQ(*quick, symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, link.vlan_key))
+          << path;
+    }
+  }
+  EXPECT_GT(peeked, 20u);
+}
+
+TEST(ShardedReassembler, ReadsFilesNotStandardInput) {
+  SourceOptions options;
+  EXPECT_FALSE(ShardedReassembler::can_read(options));  // live
+  options.files = {"a.pcap", "-"};
+  EXPECT_FALSE(ShardedReassembler::can_read(options));
+  options.files = {"a.pcap", "b.pcap"};
+  EXPECT_TRUE(ShardedReassembler::can_read(options));
+}
+
+TEST(ShardedReassembler, ShardsSpreadFlowsAndKeepTablesBalanced) {
+  // shard_of uses the hash's high bits: the flows of one shard still cover both values of
+  // the low bit that a power-of-two table indexes buckets with.
+  std::size_t per_shard[2] = {0, 0};
+  std::size_t low_bit_in_shard0[2] = {0, 0};
+  for (std::uint32_t i = 0; i < 4000; ++i) {
+    const auto a = *IpAddress::parse(fmt::format("10.0.{}.{}", i / 256, i % 256));
+    const auto b = *IpAddress::parse("10.128.0.1");
+    const auto h = symmetric_hash(a, static_cast<std::uint16_t>(1024 + i), b, 80, 0);
+    EXPECT_EQ(h, symmetric_hash(b, 80, a, static_cast<std::uint16_t>(1024 + i), 0));
+    const auto s = shard_of(h, 2);
+    ASSERT_LT(s, 2u);
+    ++per_shard[s];
+    if (s == 0) ++low_bit_in_shard0[h & 1];
+  }
+  EXPECT_GT(per_shard[0], 1800u);
+  EXPECT_GT(per_shard[1], 1800u);
+  EXPECT_GT(low_bit_in_shard0[0], 800u);
+  EXPECT_GT(low_bit_in_shard0[1], 800u);
+}
+
+TEST(ShardedReassembler, AnErrorInTheInputIsReportedAfterAllThreadsEnd) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    fmt::format("flowkit-sharded-cut-{}.pcap", ::testing::UnitTest::GetInstance()->random_seed());
+  const auto frames = read_all(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap");
+  {
+    PcapWriter writer(path.string(), frames.front().link_type);
+    for (const auto& f : frames) writer.write(f.view());
+    writer.close();
+  }
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 7);  // cut a record short
+  const auto [t, stats] = [&] {
+    Transcript transcript;
+    std::mutex m;
+    Collector a(transcript, m);
+    Collector b(transcript, m);
+    ShardedReassembler r(Config{}, 2, [&](std::size_t i) -> Handler& { return i == 0 ? a : b; });
+    SourceOptions options;
+    options.files = {path.string()};
+    auto source = PacketSource::open(options);
+    auto others = ShardedReassembler::open_readers(options, 1);
+    EXPECT_THROW(r.run(source, others), CaptureError);
+    return std::pair{transcript, r.stats()};
+  }();
+  EXPECT_GT(stats.packets, 0u);
+  std::filesystem::remove(path);
 }
 
 TEST(ParallelReassembler, SameAsSingleOnSharedCaptures) {
@@ -122,7 +333,9 @@ TEST(ParallelReassembler, SameAsSingleOnSharedCaptures) {
                            "zeek__ipv6-http-atomic-frag.pcap", "zeek__vlan-collisions.pcap",
                            "chrissanders__synscan.pcapng"}) {
     const auto path = dir / name;
-    if (std::filesystem::exists(path)) expect_same(read_all(path.string()), name);
+    if (!std::filesystem::exists(path)) continue;
+    expect_same(read_all(path.string()), name);
+    expect_same_sharded(path.string(), name);
   }
 }
 

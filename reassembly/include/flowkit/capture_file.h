@@ -22,7 +22,10 @@ class CaptureError : public std::runtime_error {
 /// type and timestamp resolution). Our own reader because libpcap refuses pcapng files whose
 /// interfaces have different link types.
 ///
-/// Reads through a large buffer and hands out frames that point into it: no per-packet copy.
+/// Regular files are read through a 16 MB window mapped from the page cache (no copy at all;
+/// a file still being written is followed as it grows); pipes and standard input through a
+/// buffer. Frames point into the window or buffer: no per-packet copy. A file truncated by
+/// another process while it is mapped makes the kernel raise SIGBUS, as for any mapped file.
 /// Move-only; a moved-from reader may only be destroyed or assigned to.
 class CaptureFileReader {
  public:

@@ -39,6 +39,14 @@ struct TcpConfig {
   std::uint64_t id_stride = 1;
 };
 
+/// A share of the flows, for reading one capture with several Reassemblers at once (see
+/// ShardedReassembler): this one keeps the flows whose shard_of(symmetric_hash) is `index`, and
+/// only shard 0 counts what belongs to no flow yet (undecodable frames, IP fragments).
+struct ShardConfig {
+  std::size_t index = 0;
+  std::size_t count = 1;
+};
+
 /// Everything a Reassembler needs. Plain values with safe defaults; no global state.
 struct Config {
   DefragConfig defrag;
@@ -46,6 +54,7 @@ struct Config {
   bool verify_ip_checksum = false;   ///< off by default: live captures see offloaded checksums
   bool verify_l4_checksum = false;   ///< TCP and UDP checksums, likewise
   Duration timer_granularity = 1s;   ///< how often idle timers are swept, in packet time
+  ShardConfig shard;                 ///< all flows unless set
 };
 
 }  // namespace flowkit

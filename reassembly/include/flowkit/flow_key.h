@@ -33,6 +33,13 @@ struct FlowKey {
 std::size_t symmetric_hash(const IpAddress& a, std::uint16_t a_port, const IpAddress& b,
                            std::uint16_t b_port, std::uint32_t vlan_key) noexcept;
 
+/// Which of `count` shards a flow with this symmetric_hash belongs to. Uses the hash's high
+/// bits: connection tables index buckets with the low ones, so a shard's flows still spread
+/// over all of its table's buckets.
+[[nodiscard]] constexpr std::size_t shard_of(std::size_t hash, std::size_t count) noexcept {
+  return static_cast<std::size_t>(((static_cast<std::uint64_t>(hash) >> 32) * count) >> 32);
+}
+
 /// "1.2.3.4:80" or "[2001:db8::1]:80".
 std::string endpoint_to_string(const IpAddress& address, std::uint16_t port);
 

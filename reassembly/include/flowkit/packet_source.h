@@ -49,6 +49,8 @@ class PacketSource {
   std::optional<RawFrame> next();
   /// Asks next() to return nullopt soon; safe to call from a signal handler.
   void stop() noexcept;
+  /// Whether stop() was called.
+  [[nodiscard]] bool stopped() const noexcept;
 
   [[nodiscard]] bool live() const noexcept;
   [[nodiscard]] SourceProgress progress() const noexcept;

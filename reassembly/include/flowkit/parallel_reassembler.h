@@ -35,6 +35,9 @@ class ParallelReassembler {
   [[nodiscard]] std::size_t workers() const noexcept;
   /// Totals over all workers; exact after finish().
   [[nodiscard]] Stats stats() const;
+  /// Stats::open_connections() over all workers, as each published it after its last batch:
+  /// safe to call while the workers run (e.g. for a progress line), approximate until finish().
+  [[nodiscard]] std::uint64_t open_connections() const noexcept;
 
  private:
   struct Impl;

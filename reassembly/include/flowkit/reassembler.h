@@ -7,6 +7,7 @@
 #include "flowkit/config.h"
 #include "flowkit/connection.h"
 #include "flowkit/handler.h"
+#include "flowkit/packet_source.h"
 #include "flowkit/raw_frame.h"
 #include "flowkit/stats.h"
 
@@ -50,5 +51,10 @@ class Reassembler {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Feeds every frame of `source` to `reassembler`, calling `between` (if any) after each frame
+/// (e.g. for a progress line); then finish().
+void reassemble(PacketSource& source, Reassembler& reassembler,
+                const std::function<void()>& between = {});
 
 }  // namespace flowkit

@@ -44,4 +44,9 @@ DecodeFailure decode_ip(std::span<const std::byte> l3, bool verify_checksum, Pac
 /// Decodes the TCP or UDP header at pkt.l4; other protocols are left alone.
 DecodeFailure decode_transport(PacketInfo& pkt, bool verify_checksum) noexcept;
 
+/// The flow's symmetric_hash read straight off the most common frames (untagged Ethernet, IPv4
+/// or IPv6 without extension headers, not a fragment), as the full decode would compute it;
+/// nullopt for anything else. Lets a shard pass over other shards' frames cheaply.
+std::optional<std::size_t> peek_flow_hash(int link_type, std::span<const std::byte> frame) noexcept;
+
 }  // namespace flowkit::detail

@@ -112,6 +112,7 @@ class PacketSource::Impl {
     if (live_) pcap_breakloop(live_.get());
   }
 
+  [[nodiscard]] bool stopped() const noexcept { return stopped_.load(std::memory_order_relaxed); }
   [[nodiscard]] bool live() const noexcept { return live_ != nullptr; }
 
   [[nodiscard]] SourceProgress progress() const noexcept {
@@ -244,6 +245,8 @@ class PacketSource::Impl {
     if (last_ != kNone) {
       auto& file = open_[last_];
       file.pending = file.reader->next();
+      // The common case, one file left and none waiting: nothing to merge.
+      if (file.pending && open_.size() == 1 && waiting_.empty()) return file.pending;
       if (!file.pending) {
         bytes_finished_ += file.reader->bytes_read();
         open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(last_));
@@ -335,6 +338,7 @@ PacketSource::~PacketSource() = default;
 
 std::optional<RawFrame> PacketSource::next() { return impl_->next(); }
 void PacketSource::stop() noexcept { impl_->stop(); }
+bool PacketSource::stopped() const noexcept { return impl_->stopped(); }
 bool PacketSource::live() const noexcept { return impl_->live(); }
 SourceProgress PacketSource::progress() const noexcept { return impl_->progress(); }
 std::uint64_t PacketSource::kernel_drops() const noexcept { return impl_->kernel_drops(); }

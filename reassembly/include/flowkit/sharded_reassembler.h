@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "flowkit/config.h"
+#include "flowkit/handler.h"
+#include "flowkit/packet_source.h"
+#include "flowkit/stats.h"
+
+namespace flowkit {
+
+/// Reassembles capture files on N threads without a dispatcher: every thread reads the inputs
+/// itself (mapped from the page cache, so a second reader costs little more than walking the
+/// record headers) and keeps only its shard of the flows (Config::shard). Nothing is copied or
+/// handed between threads, so the threads scale where a ParallelReassembler is held back by its
+/// one reading and dispatching thread. Files only: a live interface or standard input can be
+/// read once, and goes to a ParallelReassembler instead.
+///
+/// Both directions of a connection belong to the same shard. Each shard calls its own Handler
+/// from its own thread: anything handlers share must be synchronised by the caller. Connection
+/// ids stay unique across shards.
+class ShardedReassembler {
+ public:
+  /// `handler_for(i)` gives shard i's handler; it must outlive the ShardedReassembler.
+  ShardedReassembler(Config config, std::size_t shards,
+                     const std::function<Handler&(std::size_t)>& handler_for);
+  ~ShardedReassembler();
+  ShardedReassembler(const ShardedReassembler&) = delete;
+  ShardedReassembler& operator=(const ShardedReassembler&) = delete;
+
+  /// True when several readers can read `options` at once: files, not "-" (standard input).
+  [[nodiscard]] static bool can_read(const SourceOptions& options);
+
+  /// Reads `source` with shard 0 on the calling thread, running `between` after each of its
+  /// frames (e.g. a progress line), and each of `others` (shards() - 1 more readers of the
+  /// same inputs, see open_readers()) with the next shard on a thread of its own; then
+  /// finishes every shard. Stopping `source` stops them all. An error of any reader is
+  /// rethrown here once all threads ended.
+  void run(PacketSource& source, std::span<PacketSource> others,
+           const std::function<void()>& between = {});
+
+  /// `count` readers of the inputs `options` describe (can_read() must be true). Opened apart
+  /// from run() so that a tool can open them before it gives up privileges.
+  [[nodiscard]] static std::vector<PacketSource> open_readers(const SourceOptions& options,
+                                                              std::size_t count);
+
+  [[nodiscard]] std::size_t shards() const noexcept;
+  /// Connections open in all shards, as each last published it (every few thousand frames):
+  /// safe to call from `between` while run() goes on, e.g. for a progress line.
+  [[nodiscard]] std::uint64_t open_connections() const noexcept;
+  /// Totals over all shards; exact after run().
+  [[nodiscard]] Stats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowkit

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, builds, runs every test,
 # then builds and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-#   scripts/test.sh [--quick]     (--quick skips the sanitizer pass)
+#   scripts/test.sh [--quick]     (--quick skips the sanitizer and fuzzing passes)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,4 +18,7 @@ if [ "$quick" -eq 0 ]; then
   echo "== tests under ASan+UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+  # libFuzzer targets for a bounded time each (FLOWKIT_FUZZ_SECONDS, default 20): any crash fails.
+  echo "== fuzzing (${FLOWKIT_FUZZ_SECONDS:-20} s per target)"
+  "$root/scripts/fuzz.sh"
 fi

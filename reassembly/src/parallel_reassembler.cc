@@ -10,6 +10,7 @@
 
 #include "decode/decoder.h"
 #include "defrag/defragmenter.h"
+#include "elapsed.h"
 #include "flowkit/flow_key.h"
 #include "flowkit/reassembler.h"
 
@@ -213,7 +214,7 @@ struct ParallelReassembler::Impl {
 
   // Idle workers still need their timers to run: every second of packet time, all get a tick.
   void tick(Timestamp ts) {
-    if (ts - last_tick < config.timer_granularity) return;
+    if (detail::elapsed(ts, last_tick) < config.timer_granularity) return;
     last_tick = ts;
     defrag.expire(ts);
     for (auto& w : workers) {

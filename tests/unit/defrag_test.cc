@@ -351,9 +351,11 @@ TEST_F(DefragTest, Ipv6RebuildsWithoutTheFragmentHeader) {
 TEST_F(DefragTest, MemoryUsedCountsPayloadAndTheKeptHeader) {
   const Shape shape;
   ASSERT_FALSE(defrag_.add(make_fragment(shape, 16, std::string(8, 'b'), true).get()));
-  EXPECT_EQ(defrag_.memory_used(), 8u);  // only the first fragment's header is kept
+  // Bytes, the first fragment's header once it came, and each piece's bookkeeping.
+  constexpr std::size_t kPiece = Defragmenter::kPieceOverhead;
+  EXPECT_EQ(defrag_.memory_used(), 8u + kPiece);  // only the first fragment's header is kept
   ASSERT_FALSE(defrag_.add(make_fragment(shape, 0, std::string(16, 'a'), true).get()));
-  EXPECT_EQ(defrag_.memory_used(), 8u + 16u + 20u);
+  EXPECT_EQ(defrag_.memory_used(), 8u + 16u + 20u + 2 * kPiece);
   EXPECT_EQ(defrag_.pending_datagrams(), 1u);
 }
 
@@ -503,7 +505,8 @@ TEST_F(DefragTest, AnOldFragmentSplitInPiecesIsOneOverlap) {
   EXPECT_FALSE(defrag.add(block_fragment(shape, 1, 4, 'P').get()));
   EXPECT_EQ(stats.fragment_overlaps, 3u);
   EXPECT_EQ(stats.fragment_overlap_conflicts, 3u);
-  EXPECT_EQ(defrag.memory_used(), 20u + 6 * kBlock);  // overlaps never hold bytes twice
+  // Overlaps never hold bytes twice: N [0,1), P [1,5) and N [5,6) are left.
+  EXPECT_EQ(defrag.memory_used(), 20u + 6 * kBlock + 3 * Defragmenter::kPieceOverhead);
   const auto packet = defrag.add(block_fragment(shape, 6, 1, 'R', false).get());
   ASSERT_TRUE(packet.has_value());
   EXPECT_EQ(ipv4_payload(*packet, n.header), blocks("NPPPPNR"));
@@ -516,7 +519,7 @@ TEST_F(DefragTest, ExactDuplicatesAreOverlapsWithoutConflict) {
   EXPECT_FALSE(defrag_.add(fragments[2].get()));
   EXPECT_FALSE(defrag_.add(fragments[1].get()));
   EXPECT_FALSE(defrag_.add(fragments[1].get()));
-  EXPECT_EQ(defrag_.memory_used(), 21u);
+  EXPECT_EQ(defrag_.memory_used(), 21u + 2 * Defragmenter::kPieceOverhead);
   const auto packet = defrag_.add(fragments[0].get());
   ASSERT_TRUE(packet.has_value());
   EXPECT_EQ(ipv4_payload(*packet, fragments[0].header),
@@ -562,7 +565,7 @@ TEST_F(DefragTest, HeaderComesWithTheDataAtOffsetZero) {
     second.ttl = 99;
     EXPECT_FALSE(defrag.add(make_fragment(first, 0, std::string(8, 'a'), true).get()));
     EXPECT_FALSE(defrag.add(make_fragment(second, 0, std::string(8, 'b'), true).get()));
-    EXPECT_EQ(defrag.memory_used(), 28u);
+    EXPECT_EQ(defrag.memory_used(), 28u + Defragmenter::kPieceOverhead);
     const auto packet = defrag.add(make_fragment(first, 8, "z", false).get());
     ASSERT_TRUE(packet.has_value());
     EXPECT_EQ(std::to_integer<unsigned>((*packet)[8]), expected_ttl);
@@ -674,7 +677,10 @@ TEST_F(DefragTest, AddExpiresOldDatagramsToo) {
 
 TEST(DefragLimitsTest, MemcapEvictsTheOldestDatagramsFirst) {
   DefragConfig config;
-  config.memcap = 132;  // two datagrams of 20 + 40 bytes fit, three do not
+  // Two datagrams of 20 + 40 bytes in one piece each fit, with room for one more small piece;
+  // three do not.
+  constexpr std::size_t kPiece = Defragmenter::kPieceOverhead;
+  config.memcap = 132 + 3 * kPiece;
   Stats stats;
   Defragmenter defrag(config, stats);
   std::array<Shape, 3> shapes;
@@ -684,10 +690,10 @@ TEST(DefragLimitsTest, MemcapEvictsTheOldestDatagramsFirst) {
   }
   EXPECT_FALSE(defrag.add(make_fragment(shapes[0], 0, std::string(40, 'a'), true).get()));
   EXPECT_FALSE(defrag.add(make_fragment(shapes[1], 0, std::string(40, 'b'), true).get()));
-  EXPECT_EQ(defrag.memory_used(), 120u);
+  EXPECT_EQ(defrag.memory_used(), 120u + 2 * kPiece);
   EXPECT_FALSE(defrag.add(make_fragment(shapes[2], 0, std::string(40, 'c'), true).get()));
   EXPECT_EQ(defrag.pending_datagrams(), 2u);
-  EXPECT_EQ(defrag.memory_used(), 120u);
+  EXPECT_EQ(defrag.memory_used(), 120u + 2 * kPiece);
   EXPECT_EQ(stats.dropped(DropReason::FragmentMemcap), 1u);
   // The second is still whole, the first is gone.
   const auto second = defrag.add(make_fragment(shapes[1], 40, "2nd", false).get());
@@ -696,11 +702,11 @@ TEST(DefragLimitsTest, MemcapEvictsTheOldestDatagramsFirst) {
   EXPECT_FALSE(defrag.add(make_fragment(shapes[0], 40, "1st", false).get()));
   // The datagram being added to is not evicted for its own sake while others can go: the third
   // (now the oldest) grows and the restarted first one makes room.
-  EXPECT_EQ(defrag.memory_used(), 63u);
+  EXPECT_EQ(defrag.memory_used(), 63u + 2 * kPiece);
   EXPECT_FALSE(defrag.add(make_fragment(shapes[2], 40, std::string(72, 'c'), true).get()));
   EXPECT_EQ(stats.dropped(DropReason::FragmentMemcap), 2u);
   EXPECT_EQ(defrag.pending_datagrams(), 1u);
-  EXPECT_EQ(defrag.memory_used(), 132u);
+  EXPECT_EQ(defrag.memory_used(), 132u + 2 * kPiece);
   EXPECT_LE(defrag.memory_used(), config.memcap);
 }
 

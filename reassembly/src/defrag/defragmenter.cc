@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "elapsed.h"
 #include "overlap_resolver.h"
 
 namespace flowkit::detail {
@@ -239,7 +240,7 @@ bool Defragmenter::Impl::make_room(std::size_t bytes, AgeList::iterator keep) {
 
 void Defragmenter::Impl::expire(Timestamp now) {
   // Creation order is arrival order; capture time that steps back only delays expiry.
-  while (!by_age_.empty() && now - by_age_.front().first_seen > config_.timeout) {
+  while (!by_age_.empty() && elapsed(now, by_age_.front().first_seen) > config_.timeout) {
     drop(by_age_.begin(), DropReason::FragmentTimeout);
   }
 }
@@ -261,6 +262,7 @@ void Defragmenter::Impl::insert(Datagram& datagram, const Fragment& fragment) {
 
   std::size_t released = 0;
   for (auto p = first; p != last; ++p) released += p->data.size();
+  const auto replaced = static_cast<std::size_t>(last - first);
 
   const auto new_slice = [&](std::uint32_t from, std::uint32_t to) {
     const auto data = fragment.payload.subspan(from - new_begin, to - from);
@@ -312,8 +314,11 @@ void Defragmenter::Impl::insert(Datagram& datagram, const Fragment& fragment) {
   std::size_t held = 0;
   for (const Piece& piece : merged) held += piece.data.size();
   datagram.covered = static_cast<std::uint32_t>(datagram.covered + held - released);
-  datagram.memory = datagram.memory + held - released;
-  memory_ = memory_ + held - released;
+  // Memory counts each piece's bookkeeping too: many tiny pieces cost far more than their bytes.
+  const std::size_t charged = held + merged.size() * kPieceOverhead;
+  const std::size_t freed = released + replaced * kPieceOverhead;
+  datagram.memory = datagram.memory + charged - freed;
+  memory_ = memory_ + charged - freed;
 
   const auto at = pieces.erase(first, last);
   pieces.insert(at, std::make_move_iterator(merged.begin()), std::make_move_iterator(merged.end()));
@@ -409,9 +414,9 @@ std::optional<std::span<const std::byte>> Defragmenter::Impl::add(const Fragment
     return std::nullopt;
   }
 
-  // Sized for the worst case (nothing overlapped, header replaced) so the cap is never passed.
-  const std::size_t incoming =
-      fragment.payload.size() + (fragment.offset == 0 ? fragment.header.size() : 0);
+  // Sized for the usual worst case (nothing overlapped, one new piece, header replaced).
+  const std::size_t incoming = fragment.payload.size() + kPieceOverhead +
+                               (fragment.offset == 0 ? fragment.header.size() : 0);
   if (!make_room(incoming, it)) {
     drop(it, DropReason::FragmentMemcap);
     return std::nullopt;
@@ -433,7 +438,12 @@ std::optional<std::span<const std::byte>> Defragmenter::Impl::add(const Fragment
     datagram.protocol = fragment.protocol;
   }
 
-  if (!datagram.complete()) return std::nullopt;
+  if (!datagram.complete()) {
+    // Splitting old pieces can cost more pieces than estimated: settle the cap again, so it is
+    // never passed once add() returns. (A complete datagram is released right below.)
+    if (!make_room(0, it)) drop(it, DropReason::FragmentMemcap);
+    return std::nullopt;
+  }
 
   // Checked again on the whole: the first fragment's header may be longer than the others'.
   const std::size_t header_size = datagram.header.size();

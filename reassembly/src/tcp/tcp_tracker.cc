@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "elapsed.h"
 #include "tcp/sequence.h"
 
 namespace flowkit::detail {
@@ -170,6 +171,7 @@ void TcpTracker::make_room() {
     } else if (auto* embryonic = table_.oldest(TimerClass::Embryonic)) {
       // Half-open connections go first: a SYN flood must not push out real connections.
       stats_.drop(DropReason::ConnectionLimit);
+      release_buffers(*embryonic);  // data queued before its handshake completed
       table_.erase(*embryonic);
     } else if (auto* active = table_.oldest(TimerClass::Active)) {
       end(*active, EndReason::Evicted);
@@ -281,6 +283,7 @@ void TcpTracker::handle_rst(ConnectionNode& c, Direction dir, const PacketInfo& 
     if (!config_.rst_requires_window || valid) {
       c.ended = true;
       c.state_ = ConnectionState::Closed;
+      release_buffers(c);  // data queued before the handshake: never to be delivered
       set_timer(c);
     } else {
       stats_.drop(DropReason::TcpRstOutOfWindow);
@@ -316,7 +319,9 @@ void TcpTracker::handle_data(ConnectionNode& c, Direction dir, const PacketInfo&
       rx.fin_known = true;
       rx.fin_offset = static_cast<std::uint64_t>(fin);
       half.fin_seen = true;
-      memory_ -= rx.queue.truncate(rx.fin_offset);
+      const std::size_t held = rx.queue.memory();
+      rx.queue.truncate(rx.fin_offset);
+      memory_ -= held - rx.queue.memory();
       half.buffered = rx.queue.bytes();
       if (c.state_ == ConnectionState::Established) c.state_ = ConnectionState::Closing;
     }
@@ -361,20 +366,23 @@ void TcpTracker::handle_data(ConnectionNode& c, Direction dir, const PacketInfo&
     return;
   }
   const bool had_hole = !rx.queue.empty();
+  const std::size_t held = rx.queue.memory();
   const auto result = rx.queue.insert(
       start, payload, config_.policy, [&](std::uint64_t at, std::uint64_t length) {
         ++stats_.tcp_overlap_conflicts;
+        // Handlers hear of a connection first through on_established; before it, only counted.
+        if (!c.announced) return;
         CallbackScope scope(in_callback_);
         handler_.on_overlap_conflict(c, dir, at, length);
       });
   if (result.overlapped > 0) ++stats_.tcp_overlaps;
   stats_.retransmitted_bytes += result.overlapped;
-  memory_ += result.added;
+  memory_ += rx.queue.memory() - held;
   half.buffered = rx.queue.bytes();
   if (!had_hole) rx.hole_since = now_;
   drain(c, dir);
-  // The receiver already acknowledged bytes of the hole: they will never be retransmitted.
-  if (c.announced && rx.acked_known && rx.acked > half.delivered && !rx.queue.empty()) {
+  // The receiver already acknowledged bytes of the holes: they will never be retransmitted.
+  while (c.announced && rx.acked_known && rx.acked > half.delivered && !rx.queue.empty()) {
     skip_hole(c, dir, GapReason::AckedUnseen, rx.acked);
   }
   enforce_limits(c, dir);
@@ -395,7 +403,8 @@ void TcpTracker::handle_ack(ConnectionNode& c, Direction dir, std::uint32_t ack)
     rx.acked_known = true;
   }
   // The receiver has bytes the capture lost: waiting for them would stall the stream forever.
-  if (c.announced && !rx.queue.empty() && rx.acked > half.delivered) {
+  // Every hole below the ACK goes, not only the first.
+  while (c.announced && !rx.queue.empty() && rx.acked > half.delivered) {
     skip_hole(c, data_dir, GapReason::AckedUnseen, rx.acked);
   }
 }
@@ -437,8 +446,9 @@ void TcpTracker::drain(ConnectionNode& c, Direction dir) {
   bool delivered_any = false;
   while (!rx.queue.empty() && rx.queue.front_offset() <= half.delivered) {
     std::uint64_t offset = 0;
+    const std::size_t held = rx.queue.memory();
     auto bytes = rx.queue.pop_front(offset);
-    memory_ -= bytes.size();
+    memory_ -= held - rx.queue.memory();
     // Queued ranges are disjoint and start at or above what was delivered when queued; a gap
     // skip may since have moved past part of one.
     const std::uint64_t skip = half.delivered - offset;
@@ -503,6 +513,17 @@ void TcpTracker::flush(ConnectionNode& c, Direction dir) {
 
 void TcpTracker::enforce_limits(ConnectionNode& c, Direction dir) {
   auto& rx = c.rx(dir);
+  if (!c.announced) {
+    // Before the handshake completes nothing can be delivered nor reported as a gap, so
+    // skipping holes cannot make room (it would loop forever): what is queued is dropped.
+    if (!rx.queue.empty() &&
+        (rx.queue.bytes() > config_.stream_buffer_limit || memory_ > config_.memcap)) {
+      stats_.drop(DropReason::TcpStreamMemcap);
+      memory_ -= rx.queue.memory();
+      rx.queue.clear();
+      c.mutable_half(dir).buffered = 0;
+    }
+  }
   while (!rx.queue.empty() && rx.queue.bytes() > config_.stream_buffer_limit) {
     skip_hole(c, dir, GapReason::BufferLimit, rx.queue.front_offset());
   }
@@ -582,7 +603,7 @@ void TcpTracker::end(ConnectionNode& c, EndReason reason) {
 
 void TcpTracker::release_buffers(ConnectionNode& c) noexcept {
   for (auto& rx : c.rx_) {
-    memory_ -= rx.queue.bytes() + rx.kept.size();
+    memory_ -= rx.queue.memory() + rx.kept.size();
     rx.queue.clear();
     rx.kept.clear();
     rx.kept.shrink_to_fit();
@@ -600,7 +621,7 @@ void TcpTracker::set_timer(ConnectionNode& c) noexcept {
   }
   // Relinking on every packet costs cache misses on the hot path; once per second of packet
   // time keeps the lists in LRU order to within a second, which is all the timeouts need.
-  if (timer == c.timer && c.last_seen_ - c.relinked < kRelinkInterval) return;
+  if (timer == c.timer && elapsed(c.last_seen_, c.relinked) < kRelinkInterval) return;
   c.relinked = c.last_seen_;
   table_.touch(c, timer);
 }
@@ -612,7 +633,7 @@ void TcpTracker::expire(Timestamp now) {
   for (std::size_t i = 0; i < kTimerClasses; ++i) {
     const auto timer = static_cast<TimerClass>(i);
     while (ConnectionNode* c = table_.oldest(timer)) {
-      if (now_ - c->last_seen_ < timeouts[i]) break;
+      if (elapsed(now_, c->last_seen_) < timeouts[i]) break;
       if (c->announced && !c->ended) {
         end(*c, EndReason::Timeout);
       } else {

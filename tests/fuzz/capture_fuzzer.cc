@@ -1,0 +1,100 @@
+// Capture files: the input is a whole pcap or pcapng file. It is read with CaptureFileReader
+// (every frame touched, lengths checked), then through PacketSource with a BPF filter for the
+// link type the file declares, and each frame goes into a Reassembler. Errors must be
+// CaptureError with a one-line message naming the file; anything else is a bug.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "flowkit/capture_file.h"
+#include "flowkit/packet_source.h"
+#include "fuzz_support.h"
+
+namespace {
+
+using namespace flowkit;
+
+/// The input as a file that needs no disk: a memfd, opened again through /proc.
+class MemoryFile {
+ public:
+  MemoryFile(const std::uint8_t* data, std::size_t size)
+      : fd_(::memfd_create("capture", MFD_CLOEXEC)) {
+    if (fd_ < 0) fuzz::fail("memfd_create failed");
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::write(fd_, data + done, size - done);
+      if (n <= 0) fuzz::fail("write to memfd failed");
+      done += static_cast<std::size_t>(n);
+    }
+    path_ = fmt::format("/proc/self/fd/{}", fd_);
+  }
+  ~MemoryFile() { ::close(fd_); }
+  MemoryFile(const MemoryFile&) = delete;
+  MemoryFile& operator=(const MemoryFile&) = delete;
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+void check_message(const CaptureError& e, const std::string& path) {
+  const std::string_view what = e.what();
+  if (what.find('\n') != std::string_view::npos)
+    fuzz::fail(fmt::format("multi-line error: {}", what));
+  if (!what.starts_with(path)) fuzz::fail(fmt::format("error does not name the file: {}", what));
+}
+
+void check_frame(const RawFrame& frame) {
+  if (frame.wire_length < frame.data.size()) fuzz::fail("wire length below captured length");
+  fuzz::touch(frame.data);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const MemoryFile file(data, size);
+  int link_type = -1;
+  try {
+    auto reader = CaptureFileReader::open(file.path());
+    link_type = reader.link_type();
+    while (auto frame = reader.next()) {
+      check_frame(*frame);
+      if (reader.bytes_read() > size) fuzz::fail("read past the end of the file");
+    }
+  } catch (const CaptureError& e) {
+    check_message(e, file.path());
+  }
+
+  fuzz::CheckingHandler handler;
+  Config config;
+  config.tcp.midstream = true;
+  Reassembler reassembler(config, handler);
+  handler.attach(reassembler);
+  try {
+    SourceOptions options;
+    options.files = {file.path()};
+    // A filter makes PacketSource compile BPF for the file's link type and run it on each frame.
+    if (link_type == 1 || link_type == 113 || link_type == 276 || link_type == 101) {
+      options.filter = "ip or ip6";
+    }
+    auto source = PacketSource::open(options);
+    while (auto frame = source.next()) {
+      check_frame(*frame);
+      reassembler.process(*frame);
+    }
+  } catch (const CaptureError& e) {
+    // PacketSource errors name the file too, but may put it after a prefix: only one line.
+    if (std::string_view(e.what()).find('\n') != std::string_view::npos)
+      fuzz::fail("multi-line error");
+  }
+  reassembler.finish();
+  handler.check_finished(reassembler);
+  return 0;
+}

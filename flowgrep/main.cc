@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
     }
     flowkit::cli::stop_on_signals(source);
     const auto progress = status.make_progress(source, true);
-    const auto stats = capture.run(source, config, handlers, progress.get());
+    const auto stats = flowkit::cli::run(source, config, handlers, progress.get());
     if (pcap) pcap->close();
 
     flowkit::flowgrep::EngineCounters c;

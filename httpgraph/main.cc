@@ -255,7 +255,7 @@ int run(flowkit::cli::CaptureOptions capture, Options o) {
   flowkit::cli::stop_on_signals(source);
   const bool results_on_stdout = o.render.empty() && (o.output.empty() || o.output == "-");
   const auto progress = o.status.make_progress(source, results_on_stdout);
-  const auto stats = capture.run(source, config, handlers, progress.get());
+  const auto stats = flowkit::cli::run(source, config, handlers, progress.get());
   CollectorStats s;
   for (const auto& c : collectors) s += c->stats();
 

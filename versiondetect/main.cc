@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     }
     flowkit::cli::stop_on_signals(source);
     const auto progress = status.make_progress(source, true);
-    const auto stats = capture.run(source, config, handlers, progress.get());
+    const auto stats = flowkit::cli::run(source, config, handlers, progress.get());
     if (summary) printer.print_summary();
     const bool written = std::fflush(stdout) == 0 && std::ferror(stdout) == 0;
     const int write_error = written ? 0 : (errno != 0 ? errno : EIO);

@@ -7,7 +7,6 @@
 #include <numeric>
 
 #include "flowkit/parallel_reassembler.h"
-#include "flowkit/sharded_reassembler.h"
 
 namespace flowkit::cli {
 
@@ -141,13 +140,7 @@ PacketSource CaptureOptions::open_source(
     const std::function<void(const PacketSource&)>& before_drop) {
   split_filter_from_files();
   const auto user = run_as_user();  // an unknown user fails before anything is opened
-  const auto options = source_options();
-  auto source = PacketSource::open(options);
-  shard_readers_.reset();
-  if (threads > 1 && ShardedReassembler::can_read(options)) {
-    shard_readers_ = std::make_shared<std::vector<PacketSource>>(
-        ShardedReassembler::open_readers(options, threads - 1));
-  }
+  auto source = PacketSource::open(source_options());
   if (before_drop) before_drop(source);
   // The input is open: a live interface needed root (or CAP_NET_RAW) for that, nothing later
   // does. Reading files as well: decoding hostile packets is what should not run as root.
@@ -221,27 +214,6 @@ Stats run(PacketSource& source, const Config& config, std::span<Handler* const> 
       [&] { return parallel.open_connections(); });
   parallel.finish();
   return parallel.stats();
-}
-
-Stats CaptureOptions::run(PacketSource& source, const Config& config,
-                          std::span<Handler* const> handlers, Progress* progress) {
-  if (handlers.size() <= 1 || !shard_readers_ || shard_readers_->size() + 1 != handlers.size()) {
-    return cli::run(source, config, handlers, progress);
-  }
-  ShardedReassembler sharded(config, handlers.size(),
-                             [&](std::size_t i) -> Handler& { return *handlers[i]; });
-  std::uint64_t packets = 0;
-  const auto snapshot = [&] {
-    return ProgressSnapshot{source.progress(), packets, sharded.open_connections()};
-  };
-  sharded.run(source, *shard_readers_, [&] {
-    if (++packets % Progress::kCheckEvery == 0 && progress != nullptr) {
-      progress->update(snapshot());
-    }
-  });
-  if (progress != nullptr) progress->finish(snapshot());
-  shard_readers_.reset();
-  return sharded.stats();
 }
 
 void print_stats(std::FILE* out, const Stats& s, const PacketSource& source) {

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,18 +58,6 @@ struct CaptureOptions {
   /// whatever `before_drop` throws.
   [[nodiscard]] PacketSource open_source(
       const std::function<void(const PacketSource&)>& before_drop = {});
-
-  /// Reassembles `source` (from open_source()) with the --threads handlers, as the free run()
-  /// below, except that with several threads over capture files every thread reads the files
-  /// itself and keeps its shard of the flows (ShardedReassembler): open_source() opened those
-  /// extra readers too, before any privilege drop.
-  Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
-            Progress* progress = nullptr);
-
- private:
-  /// Readers for threads 2..N (empty unless --threads > 1 over files); shared so that the
-  /// options stay copyable.
-  std::shared_ptr<std::vector<PacketSource>> shard_readers_;
 };
 
 /// Stops `source` on SIGINT/SIGTERM (and SIGPIPE ignored), so tools can flush and print totals.

@@ -133,9 +133,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
-    fmt::print(stderr, "flowgrep: {} (see --help)\n", e.what());
-    return kExitError;
+    return flowkit::cli::exit_for_parse_error(app, e);
   }
   engine.sides = direction == "client"   ? flowkit::flowgrep::Sides::Client
                  : direction == "server" ? flowkit::flowgrep::Sides::Server

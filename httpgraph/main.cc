@@ -332,9 +332,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    fmt::print(stderr, "httpgraph: {} (see --help)\n", e.what());
-    return kExitError;
+    return flowkit::cli::exit_for_parse_error(app, e);
   }
   try {
     return run(capture, options);

@@ -163,6 +163,12 @@ Config CaptureOptions::config(Config base) const {
   return base;
 }
 
+int exit_for_parse_error(const CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
+  fmt::print(stderr, "{}: {} (see --help)\n", app.get_name(), error.what());
+  return 2;
+}
+
 void stop_on_signals(PacketSource& source) {
   g_watched.store(&source);
   struct sigaction action {};
@@ -174,10 +180,6 @@ void stop_on_signals(PacketSource& source) {
 }
 
 bool interrupted() noexcept { return g_interrupted.load(); }
-
-void run(PacketSource& source, Reassembler& reassembler, const std::function<void()>& between) {
-  reassemble(source, reassembler, between);
-}
 
 namespace {
 

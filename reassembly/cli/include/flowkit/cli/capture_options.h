@@ -60,17 +60,16 @@ struct CaptureOptions {
       const std::function<void(const PacketSource&)>& before_drop = {});
 };
 
+/// What every tool does with a command-line error: --help and --version print and exit 0;
+/// anything else is one line on stderr, "<app name>: <error> (see --help)", and exit status 2.
+[[nodiscard]] int exit_for_parse_error(const CLI::App& app, const CLI::ParseError& error);
+
 /// Stops `source` on SIGINT/SIGTERM (and SIGPIPE ignored), so tools can flush and print totals.
 /// Only one source can be watched at a time.
 void stop_on_signals(PacketSource& source);
 
 /// True once SIGINT or SIGTERM arrived (after stop_on_signals).
 [[nodiscard]] bool interrupted() noexcept;
-
-/// Feeds every frame of `source` to `reassembler`, then finish(). `between` (optional) runs
-/// after each frame, e.g. for progress output.
-void run(PacketSource& source, Reassembler& reassembler,
-         const std::function<void()>& between = {});
 
 /// Runs `source` through one Reassembler when there is one handler, or a ParallelReassembler
 /// with one worker per handler (each handler is then called from its own thread). Returns the

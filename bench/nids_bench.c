@@ -31,6 +31,10 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 struct totals {
   unsigned long long packets;
   unsigned long long bytes; /* captured bytes of every frame */
@@ -48,11 +52,22 @@ struct totals {
 
 static struct totals totals;
 
-/* The same loop as bench_flowkit's byte_sum, out of line there and here so that both are
- * compiled (vectorised) the same way whatever calls them. */
+/* The same code as bench_flowkit's byte_sum (16 bytes per SSE2 PSADBW, then the tail), out of
+ * line there and here so that both are compiled the same way whatever calls them. */
 __attribute__((noinline)) static unsigned long long byte_sum(const unsigned char* p, size_t n) {
+  size_t i = 0;
   unsigned long long sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += p[i];
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  __m128i acc = zero;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i block = _mm_loadu_si128((const __m128i*)(p + i));
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(block, zero));
+  }
+  sum = (unsigned long long)_mm_cvtsi128_si64(acc) +
+        (unsigned long long)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc));
+#endif
+  for (; i < n; ++i) sum += p[i];
   return sum;
 }
 

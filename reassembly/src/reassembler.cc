@@ -17,7 +17,8 @@ struct Reassembler::Impl {
         defrag(config.defrag, lead ? stats : shadow_stats),
         tcp(config.tcp, handler, stats) {}
 
-  void process(const RawFrame& frame);
+  /// `placed`: the frame is known to be this shard's (its flow hash was peeked already).
+  void process(const RawFrame& frame, bool placed = false);
   void dispatch(PacketInfo& pkt);
   void run_timers(Timestamp now);
   /// Whether this shard keeps the packet's flow (always, when not sharded).
@@ -55,7 +56,7 @@ bool Reassembler::Impl::owns(const PacketInfo& pkt) const noexcept {
   return shard_of(hash, config.shard.count) == config.shard.index;
 }
 
-void Reassembler::Impl::process(const RawFrame& frame) {
+void Reassembler::Impl::process(const RawFrame& frame, bool placed) {
   // A datagram reassembled by a ParallelReassembler was counted there, fragment by fragment.
   // Sharded, a frame is counted by the shard that owns its flow; frames of no flow yet
   // (undecodable ones, fragments) by the lead shard.
@@ -63,8 +64,8 @@ void Reassembler::Impl::process(const RawFrame& frame) {
   run_timers(frame.ts);
   // Sharded, most frames can be told apart without decoding them; the shard a peeked frame
   // belongs to counts whatever becomes of it.
-  bool peeked_mine = false;
-  if (sharded && !counted_elsewhere) {
+  bool peeked_mine = placed && sharded && !counted_elsewhere;
+  if (sharded && !counted_elsewhere && !placed) {
     if (const auto hash = detail::peek_flow_hash(frame.link_type, frame.data)) {
       if (shard_of(*hash, config.shard.count) != config.shard.index) return;
       peeked_mine = true;
@@ -157,6 +158,10 @@ Reassembler::Reassembler(Reassembler&&) noexcept = default;
 Reassembler& Reassembler::operator=(Reassembler&&) noexcept = default;
 
 void Reassembler::process(const RawFrame& frame) { impl_->process(frame); }
+
+void detail::process_placed(Reassembler& reassembler, const RawFrame& frame) {
+  reassembler.impl_->process(frame, true);
+}
 
 void reassemble(PacketSource& source, Reassembler& reassembler,
                 const std::function<void()>& between) {

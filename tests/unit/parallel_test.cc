@@ -7,6 +7,9 @@
 #include <map>
 #include <mutex>
 
+#include <unistd.h>
+
+#include "flowkit/capture_file.h"
 #include "flowkit/flow_key.h"
 #include "flowkit/packet_source.h"
 #include "flowkit/parallel_reassembler.h"
@@ -99,9 +102,11 @@ std::pair<Transcript, Stats> shards_in_turn(const std::vector<Frame>& frames, Co
   return {t, total};
 }
 
-// The real thing: threads that each read the capture file.
+// The real thing: threads that each read the capture file, or (chunk_bytes > 0) share the
+// work of finding its records (run_indexed, classic pcap only).
 std::pair<Transcript, Stats> sharded(const std::string& path, const Config& config,
-                                     std::size_t n) {
+                                     std::size_t n, std::size_t chunk_bytes = 0,
+                                     const std::string& filter = {}) {
   Transcript t;
   std::mutex m;
   std::vector<std::unique_ptr<Collector>> handlers;
@@ -109,10 +114,20 @@ std::pair<Transcript, Stats> sharded(const std::string& path, const Config& conf
   ShardedReassembler r(config, n, [&](std::size_t i) -> Handler& { return *handlers[i]; });
   SourceOptions options;
   options.files = {path};
+  options.filter = filter;
   auto source = PacketSource::open(options);
+  if (chunk_bytes > 0) {
+    EXPECT_TRUE(r.run_indexed(source, {}, chunk_bytes)) << path;
+    EXPECT_EQ(source.progress().bytes_done, std::filesystem::file_size(path));
+    return {t, r.stats()};
+  }
   auto others = ShardedReassembler::open_readers(options, n - 1);
   r.run(source, others);
   return {t, r.stats()};
+}
+
+bool classic_pcap(const std::string& path) {
+  return CaptureFileReader::open(path).link_type() >= 0 && path.ends_with(".pcap");
 }
 
 void expect_equal(const std::pair<Transcript, Stats>& many, const std::pair<Transcript, Stats>& one,
@@ -152,6 +167,11 @@ void expect_same_sharded(const std::string& path, const std::string& what) {
   const auto one = single(read_all(path), config);
   for (std::size_t n : {2u, 3u}) {
     expect_equal(sharded(path, config, n), one, fmt::format("{}, {} sharded threads", what, n));
+    if (!classic_pcap(path)) continue;
+    for (std::size_t chunk : {std::size_t{4096}, std::size_t{1} << 20}) {
+      expect_equal(sharded(path, config, n, chunk), one,
+                   fmt::format("{}, {} threads sharing an index of {}-byte chunks", what, n, chunk));
+    }
   }
 }
 
@@ -322,6 +342,92 @@ TEST(ShardedReassembler, AnErrorInTheInputIsReportedAfterAllThreadsEnd) {
     return std::pair{transcript, r.stats()};
   }();
   EXPECT_GT(stats.packets, 0u);
+  std::filesystem::remove(path);
+}
+
+TEST(ShardedReassembler, IndexedRunAppliesTheFilter) {
+  const std::string path = std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap";
+  const Config config = midstream_config();
+  SourceOptions options;
+  options.files = {path};
+  options.filter = "tcp port 80";
+  auto source = PacketSource::open(options);
+  std::vector<Frame> frames;
+  while (auto f = source.next()) {
+    frames.push_back({f->ts, f->link_type, std::vector<std::byte>(f->data.begin(), f->data.end()),
+                      f->wire_length});
+  }
+  const auto one = single(frames, config);
+  ASSERT_GT(one.first.size(), 0u);
+  ASSERT_LT(one.second.packets, read_all(path).size()) << "the filter must drop something";
+  expect_equal(sharded(path, config, 2, 4096, "tcp port 80"), one, "filtered, indexed");
+  // The source counts what the index's filter skipped, as if it had read the file itself.
+  ShardedReassembler r(config, 2, [](std::size_t) -> Handler& {
+    static Handler nothing;
+    return nothing;
+  });
+  auto indexed = PacketSource::open(options);
+  ASSERT_TRUE(r.run_indexed(indexed, {}, 4096));
+  EXPECT_EQ(indexed.filtered_out(), read_all(path).size() - one.second.packets);
+}
+
+TEST(ShardedReassembler, IndexedRunLeavesOtherInputsToRun) {
+  ShardedReassembler r(Config{}, 2, [](std::size_t) -> Handler& {
+    static Handler nothing;
+    return nothing;
+  });
+  const auto refused = [&](std::vector<std::string> files) {
+    SourceOptions options;
+    options.files = std::move(files);
+    auto source = PacketSource::open(options);
+    return !r.run_indexed(source);
+  };
+  const std::string sample = std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap";
+  EXPECT_TRUE(refused({sample, sample}));
+  const std::filesystem::path pcapng =
+      std::filesystem::path(FLOWKIT_SHARED_PCAPS) / "chrissanders__http_espn.pcapng";
+  if (std::filesystem::exists(pcapng)) {
+    EXPECT_TRUE(refused({pcapng.string()}));
+  }
+  EXPECT_EQ(r.stats().packets, 0u);
+}
+
+TEST(ShardedReassembler, IndexedRunReportsDamageLikeASingleReader) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    fmt::format("flowkit-indexed-cut-{}.pcap", ::getpid());
+  const auto frames = read_all(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap");
+  {
+    PcapWriter writer(path.string(), frames.front().link_type);
+    for (const auto& f : frames) writer.write(f.view());
+    writer.close();
+  }
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 7);
+  std::string expected;
+  std::size_t readable = 0;
+  {
+    auto reader = CaptureFileReader::open(path.string());
+    try {
+      while (reader.next()) ++readable;
+    } catch (const CaptureError& e) {
+      expected = e.what();
+    }
+  }
+  ASSERT_FALSE(expected.empty());
+  Transcript transcript;
+  std::mutex m;
+  Collector a(transcript, m);
+  Collector b(transcript, m);
+  ShardedReassembler r(Config{}, 2, [&](std::size_t i) -> Handler& { return i == 0 ? a : b; });
+  SourceOptions options;
+  options.files = {path.string()};
+  auto source = PacketSource::open(options);
+  try {
+    r.run_indexed(source, {}, 4096);
+    ADD_FAILURE() << "no error";
+  } catch (const CaptureError& e) {
+    EXPECT_EQ(std::string(e.what()), expected);
+  }
+  EXPECT_EQ(r.stats().packets, readable) << "every record before the damage is read";
   std::filesystem::remove(path);
 }
 

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "flowkit/parallel_reassembler.h"
+#include "flowkit/sharded_reassembler.h"
 
 namespace flowkit::cli {
 
@@ -209,8 +210,24 @@ Stats run(PacketSource& source, const Config& config, std::span<Handler* const> 
     reassembler.finish();
     return reassembler.stats();
   }
-  ParallelReassembler parallel(config, handlers.size(),
-                               [&](std::size_t i) -> Handler& { return *handlers[i]; });
+  const auto handler_for = [&](std::size_t i) -> Handler& { return *handlers[i]; };
+  // One classic pcap file: the threads share finding its records and each reads only its own
+  // flows' frames (measured faster than one thread dispatching to the others).
+  if (!source.live()) {
+    ShardedReassembler sharded(config, handlers.size(), handler_for);
+    std::uint64_t calls = 0;
+    const auto snapshot = [&] {
+      return ProgressSnapshot{source.progress(), sharded.frames_read(), sharded.open_connections()};
+    };
+    const bool indexed = sharded.run_indexed(source, [&] {
+      if (++calls % Progress::kCheckEvery == 0 && progress != nullptr) progress->update(snapshot());
+    });
+    if (indexed) {
+      if (progress != nullptr) progress->finish(snapshot());
+      return sharded.stats();
+    }
+  }
+  ParallelReassembler parallel(config, handlers.size(), handler_for);
   feed(
       source, progress, [&](const RawFrame& frame) { parallel.process(frame); },
       [&] { return parallel.open_connections(); });

@@ -58,6 +58,12 @@ class PacketSource {
   [[nodiscard]] std::uint64_t kernel_drops() const noexcept;
   /// Frames skipped by the BPF filter.
   [[nodiscard]] std::uint64_t filtered_out() const noexcept;
+  /// What it was opened with.
+  [[nodiscard]] const SourceOptions& options() const noexcept;
+  /// For a reader that reads this source's only file in its place (ShardedReassembler::
+  /// run_indexed): how far it got and how many frames its filter skipped, so that progress()
+  /// and filtered_out() still tell the truth.
+  void read_elsewhere(std::uint64_t bytes_done, std::uint64_t filtered_out) noexcept;
 
  private:
   class Impl;

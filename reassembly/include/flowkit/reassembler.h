@@ -13,6 +13,13 @@
 
 namespace flowkit {
 
+class Reassembler;
+namespace detail {
+/// For a shard whose frames were already placed by their flow hash (PcapChunkIndex): skips the
+/// shard's own look at the frame.
+void process_placed(Reassembler& reassembler, const RawFrame& frame);
+}  // namespace detail
+
 /// A userland TCP/IP stack: decodes frames, defragments IP, reassembles TCP streams and calls
 /// the Handler. No global state: any number of Reassemblers can live in one process, each used
 /// from one thread at a time.
@@ -48,6 +55,7 @@ class Reassembler {
   [[nodiscard]] std::size_t memory_used() const noexcept;
 
  private:
+  friend void detail::process_placed(Reassembler& reassembler, const RawFrame& frame);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

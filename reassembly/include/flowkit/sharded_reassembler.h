@@ -44,6 +44,17 @@ class ShardedReassembler {
   void run(PacketSource& source, std::span<PacketSource> others,
            const std::function<void()>& between = {});
 
+  /// The fast way for one classic pcap file (what `source` was opened on, alone): the threads
+  /// share the work of finding its records, chunk by chunk, and each visits only the frames of
+  /// its shard, so no thread walks the whole file. `source` itself is left unread, but
+  /// stopping it stops the run, and its progress() and filtered_out() follow the run. Shard 0
+  /// runs on the calling thread, `between` after each of its frames. Returns false, having read
+  /// nothing, for any other input (live, pcapng, several files, standard input, a file that
+  /// cannot be mapped): then use run(). Errors are those a sequential read reports, thrown once
+  /// all threads ended. `chunk_bytes` sets the unit of work (0: 1 MiB); tests use small ones.
+  bool run_indexed(PacketSource& source, const std::function<void()>& between = {},
+                   std::size_t chunk_bytes = 0);
+
   /// `count` readers of the inputs `options` describe (can_read() must be true). Opened apart
   /// from run() so that a tool can open them before it gives up privileges.
   [[nodiscard]] static std::vector<PacketSource> open_readers(const SourceOptions& options,
@@ -53,6 +64,9 @@ class ShardedReassembler {
   /// Connections open in all shards, as each last published it (every few thousand frames):
   /// safe to call from `between` while run() goes on, e.g. for a progress line.
   [[nodiscard]] std::uint64_t open_connections() const noexcept;
+  /// Frames all shards have read so far, as published (every chunk) during run_indexed(); for
+  /// progress lines.
+  [[nodiscard]] std::uint64_t frames_read() const noexcept;
   /// Totals over all shards; exact after run().
   [[nodiscard]] Stats stats() const;
 

@@ -20,23 +20,27 @@
 
 #include <fmt/format.h>
 
+#include "io/pcap_record.h"
+
 namespace flowkit {
 namespace {
+
+using detail::ByteOrder;
+using detail::kMaxRecordBytes;
+using detail::kNanosPerSecond;
+using detail::kPcapFileHeaderSize;
+using detail::kPcapKuznetzov;
+using detail::kPcapLinkTypeMask;
+using detail::kPcapMicro;
+using detail::kPcapNano;
 
 constexpr std::size_t kBufferSize = std::size_t{1} << 21;
 // Regular files are read through a window of the page cache mapped into memory: half the cost
 // of read() into a buffer (no copy), and the window bounds how much of the file counts in RSS.
 constexpr std::size_t kWindowSize = std::size_t{16} << 20;
-// No link layer produces frames this large; a record claiming more is corruption, and the bound
-// keeps a corrupt length from making us allocate gigabytes.
-constexpr std::uint32_t kMaxRecordBytes = std::uint32_t{256} << 20;
+constexpr std::size_t kPrefetchDistance = 4096;
+constexpr std::size_t kCacheLine = 64;
 constexpr std::uint32_t kMaxBlockBytes = kMaxRecordBytes + 4096;
-
-constexpr std::uint32_t kPcapMicro = 0xa1b2c3d4;
-constexpr std::uint32_t kPcapNano = 0xa1b23c4d;
-constexpr std::uint32_t kPcapKuznetzov = 0xa1b2cd34;  // microseconds, 8 extra bytes per record
-constexpr std::size_t kPcapFileHeaderSize = 24;
-constexpr std::uint32_t kPcapLinkTypeMask = 0x03FFFFFF;  // upper bits carry FCS information
 
 constexpr std::uint32_t kSectionHeaderBlock = 0x0A0D0D0A;
 constexpr std::uint32_t kInterfaceDescriptionBlock = 1;
@@ -51,7 +55,6 @@ constexpr std::uint16_t kOptionEnd = 0;
 constexpr std::uint16_t kOptionTsResolution = 9;
 constexpr std::uint16_t kOptionTsOffset = 14;
 
-constexpr std::uint64_t kNanosPerSecond = 1'000'000'000;
 // 10^0 .. 10^19: every power of ten that fits in 64 bits.
 constexpr auto kPow10 = [] {
   std::array<std::uint64_t, 20> table{};
@@ -62,33 +65,6 @@ constexpr auto kPow10 = [] {
   }
   return table;
 }();
-
-/// Integers as a file section stores them; files may come from a machine of either byte order.
-class ByteOrder {
- public:
-  constexpr explicit ByteOrder(bool big_endian = false) noexcept
-      : big_(big_endian), swap_(big_endian != (std::endian::native == std::endian::big)) {}
-
-  [[nodiscard]] std::uint16_t u16(const std::byte* p) const noexcept {
-    std::uint16_t v = 0;
-    std::memcpy(&v, p, sizeof v);
-    return swap_ ? __builtin_bswap16(v) : v;
-  }
-  [[nodiscard]] std::uint32_t u32(const std::byte* p) const noexcept {
-    std::uint32_t v = 0;
-    std::memcpy(&v, p, sizeof v);
-    return swap_ ? __builtin_bswap32(v) : v;
-  }
-  [[nodiscard]] std::uint64_t u64(const std::byte* p) const noexcept {
-    const std::uint64_t first = u32(p);
-    const std::uint64_t second = u32(p + 4);
-    return big_ ? (first << 32) | second : (second << 32) | first;
-  }
-
- private:
-  bool big_;
-  bool swap_;  // the file's order is not this machine's
-};
 
 /// How many ticks make a second: 10^exponent or 2^exponent (pcapng's if_tsresol).
 struct TimeScale {
@@ -334,7 +310,18 @@ class CaptureFileReader::Impl {
     buffer_offset_ = start;
     begin_ = static_cast<std::size_t>(at - start);
     end_ = static_cast<std::size_t>(length);
+    prefetched_ = begin_;
     return true;
+  }
+
+  /// Pulls the window's next kPrefetchDistance bytes toward the cache, a line at a time. Record
+  /// headers sit at irregular strides the hardware prefetchers do not follow, so a reader that
+  /// skips most payloads (a shard, the dispatcher) otherwise stalls on every header.
+  void prefetch_ahead() noexcept {
+    if (!mapped_) return;
+    const std::size_t target = std::min(begin_ + kPrefetchDistance, end_);
+    if (prefetched_ < begin_) prefetched_ = begin_;
+    for (; prefetched_ < target; prefetched_ += kCacheLine) __builtin_prefetch(data_ + prefetched_);
   }
 
   void unmap() noexcept {
@@ -389,29 +376,19 @@ class CaptureFileReader::Impl {
     const std::uint64_t start = offset();
     if (!fill(record_header_size_)) {
       if (available() == 0) return std::nullopt;
-      fail(fmt::format("truncated record header at byte {} ({} bytes needed, {} remain)", start,
-                       record_header_size_, available()));
+      fail(detail::truncated_record_header_error(start, record_header_size_, available()));
     }
-    const std::byte* p = cursor();
-    const std::uint64_t seconds = order_.u32(p);
-    const std::uint64_t fraction = order_.u32(p + 4);
-    const std::uint32_t caplen = order_.u32(p + 8);
-    const std::uint32_t wire_length = order_.u32(p + 12);
-    if (caplen > kMaxRecordBytes) {
-      fail(fmt::format("corrupt packet record at byte {}: captured length {} is absurd (limit {})",
-                       start, caplen, kMaxRecordBytes));
-    }
-    const std::size_t total = record_header_size_ + caplen;
+    const auto header = detail::PcapRecordHeader::read(order_, cursor());
+    if (header.caplen > kMaxRecordBytes) fail(detail::absurd_record_error(start, header.caplen));
+    const std::size_t total = record_header_size_ + header.caplen;
     if (!fill(total)) {
-      fail(fmt::format("truncated packet record at byte {} (header says {} bytes, {} remain)",
-                       start, caplen, available() - record_header_size_));
+      fail(detail::truncated_record_error(start, header.caplen,
+                                          available() - record_header_size_));
     }
-    p = cursor();  // fill() may have moved the buffer
-    const std::uint64_t ns = seconds * kNanosPerSecond + fraction * (nanosecond_ ? 1 : 1000);
-    RawFrame frame{to_timestamp(ns), link_type_,
-                   std::span<const std::byte>{p + record_header_size_, caplen},
-                   std::max(wire_length, caplen)};
+    // fill() may have moved the buffer
+    const RawFrame frame = header.frame(cursor() + record_header_size_, link_type_, nanosecond_);
     consume(total);
+    prefetch_ahead();
     return frame;
   }
 
@@ -644,6 +621,7 @@ class CaptureFileReader::Impl {
   std::size_t capacity_ = 0;
   std::size_t begin_ = 0;            // first unconsumed byte
   std::size_t end_ = 0;              // one past the last byte read
+  std::size_t prefetched_ = 0;       // window bytes below this were prefetched
   std::uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
   bool eof_ = false;
 
@@ -687,4 +665,23 @@ std::optional<std::uint64_t> CaptureFileReader::size() const noexcept {
   return impl_->size();
 }
 
+namespace detail {
+
+std::string truncated_record_header_error(std::uint64_t at, std::size_t needed,
+                                          std::size_t remain) {
+  return fmt::format("truncated record header at byte {} ({} bytes needed, {} remain)", at, needed,
+                     remain);
+}
+
+std::string absurd_record_error(std::uint64_t at, std::uint32_t caplen) {
+  return fmt::format("corrupt packet record at byte {}: captured length {} is absurd (limit {})",
+                     at, caplen, kMaxRecordBytes);
+}
+
+std::string truncated_record_error(std::uint64_t at, std::uint32_t caplen, std::size_t remain) {
+  return fmt::format("truncated packet record at byte {} (header says {} bytes, {} remain)", at,
+                     caplen, remain);
+}
+
+}  // namespace detail
 }  // namespace flowkit

@@ -10,46 +10,14 @@
 #include <system_error>
 
 #include "flowkit/link_type.h"
+#include "io/bpf_program.h"
 
 namespace flowkit {
 
 namespace {
 
-struct PcapCloser {
-  void operator()(pcap_t* p) const noexcept { pcap_close(p); }
-};
-using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
-
-// A compiled BPF program, freed with its owner.
-class BpfProgram {
- public:
-  BpfProgram() = default;
-  BpfProgram(const BpfProgram&) = delete;
-  BpfProgram& operator=(const BpfProgram&) = delete;
-  ~BpfProgram() {
-    if (compiled_) pcap_freecode(&program_);
-  }
-  /// Compiles `filter` for frames of `link_type`; throws CaptureError naming the filter.
-  void compile(pcap_t* handle, const std::string& filter, int link_type) {
-    if (pcap_compile(handle, &program_, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-      throw CaptureError(fmt::format("bad filter '{}' for link type {}: {}", filter,
-                                     link_type_name(link_type), pcap_geterr(handle)));
-    }
-    compiled_ = true;
-  }
-  [[nodiscard]] bool matches(const RawFrame& frame) const noexcept {
-    pcap_pkthdr header{};
-    header.caplen = static_cast<bpf_u_int32>(frame.data.size());
-    header.len = std::max<bpf_u_int32>(frame.wire_length, header.caplen);
-    return pcap_offline_filter(&program_, &header,
-                               reinterpret_cast<const u_char*>(frame.data.data())) != 0;
-  }
-  bpf_program* get() noexcept { return &program_; }
-
- private:
-  bpf_program program_{};
-  bool compiled_ = false;
-};
+using detail::BpfProgram;
+using detail::PcapHandle;
 
 struct PendingFile {
   std::string path;
@@ -89,7 +57,7 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
 
 class PacketSource::Impl {
  public:
-  explicit Impl(const SourceOptions& options) : filter_(options.filter) {
+  explicit Impl(const SourceOptions& options) : options_(options), filter_(options.filter) {
     if (options.files.empty()) {
       open_live(options);
     } else {
@@ -120,7 +88,7 @@ class PacketSource::Impl {
     p.file_count = file_count_;
     p.file_index = opened_;
     p.bytes_total = bytes_total_;
-    p.bytes_done = bytes_finished_;
+    p.bytes_done = bytes_finished_ + bytes_elsewhere_;
     for (const auto& r : open_) {
       if (r.reader) p.bytes_done += r.reader->bytes_read();
     }
@@ -135,6 +103,11 @@ class PacketSource::Impl {
   }
 
   [[nodiscard]] std::uint64_t filtered_out() const noexcept { return filtered_out_; }
+  [[nodiscard]] const SourceOptions& options() const noexcept { return options_; }
+  void read_elsewhere(std::uint64_t bytes_done, std::uint64_t filtered_out) noexcept {
+    bytes_elsewhere_ = bytes_done;
+    filtered_out_ = filtered_out;
+  }
 
  private:
   // One open file and the frame it will hand out next.
@@ -300,10 +273,8 @@ class PacketSource::Impl {
     if (filter_.empty() || live_) return true;  // live filtering happens in the kernel
     auto it = programs_.find(frame.link_type);
     if (it == programs_.end()) {
-      PcapHandle dead(pcap_open_dead(frame.link_type, 262144));
-      if (!dead) throw CaptureError("cannot prepare the BPF compiler");
       auto program = std::make_unique<BpfProgram>();
-      program->compile(dead.get(), filter_, frame.link_type);
+      program->compile(filter_, frame.link_type, 262144);
       it = programs_.emplace(frame.link_type, std::move(program)).first;
     }
     return it->second->matches(frame);
@@ -311,6 +282,7 @@ class PacketSource::Impl {
 
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
+  SourceOptions options_;
   std::string filter_;
   PcapHandle live_;
   int live_link_ = 1;
@@ -325,6 +297,7 @@ class PacketSource::Impl {
   std::uint64_t bytes_total_ = 0;
   std::uint64_t bytes_finished_ = 0;
   std::uint64_t filtered_out_ = 0;
+  std::uint64_t bytes_elsewhere_ = 0;  // read by another reader in this one's place
   std::atomic<bool> stopped_{false};
 };
 
@@ -343,6 +316,10 @@ bool PacketSource::live() const noexcept { return impl_->live(); }
 SourceProgress PacketSource::progress() const noexcept { return impl_->progress(); }
 std::uint64_t PacketSource::kernel_drops() const noexcept { return impl_->kernel_drops(); }
 std::uint64_t PacketSource::filtered_out() const noexcept { return impl_->filtered_out(); }
+const SourceOptions& PacketSource::options() const noexcept { return impl_->options(); }
+void PacketSource::read_elsewhere(std::uint64_t bytes_done, std::uint64_t filtered_out) noexcept {
+  impl_->read_elsewhere(bytes_done, filtered_out);
+}
 
 std::string link_type_name(int link_type) {
   const char* name = pcap_datalink_val_to_name(link_type);

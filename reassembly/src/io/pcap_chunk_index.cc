@@ -1,0 +1,283 @@
+#include "io/pcap_chunk_index.h"
+
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include "decode/decoder.h"
+#include "flowkit/capture_file.h"
+#include "flowkit/flow_key.h"
+
+namespace flowkit::detail {
+namespace {
+
+// A guessed record start must chain this many plausible headers (or reach the end of the
+// file): in real payloads such a chain does not happen by chance, and a wrong guess is caught
+// anyway, so this only keeps wasted walks rare.
+constexpr int kResyncChain = 8;
+constexpr std::uint32_t kMaxPlausibleWireLength = std::uint32_t{16} << 20;
+constexpr std::uint32_t kSecondsPerDay = 86400;
+constexpr std::uint32_t kPlausibleSpanDays = 3660;
+// How many chunks may be walked, and kept, beyond the oldest one a shard still reads.
+constexpr std::size_t kSlotsPerShard = 4;
+constexpr std::size_t kSpareSlots = 4;
+constexpr std::uint64_t kPrefetchDistance = 16384;
+constexpr std::uint64_t kCacheLine = 64;
+// Pages of finished chunks are dropped this many chunks at a time: each drop interrupts the
+// other threads to flush their TLBs.
+constexpr std::size_t kDropEvery = 16;
+
+std::exception_ptr capture_error(const std::string& display, const std::string& what) {
+  return std::make_exception_ptr(CaptureError(fmt::format("{}: {}", display, what)));
+}
+
+}  // namespace
+
+std::unique_ptr<PcapChunkIndex> PcapChunkIndex::open(int fd, std::string display,
+                                                     std::size_t shards, std::size_t chunk_bytes,
+                                                     bool always_guess) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) return nullptr;
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size < kPcapFileHeaderSize) return nullptr;
+  std::array<std::byte, kPcapFileHeaderSize> header{};
+  if (::pread(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size())) {
+    return nullptr;
+  }
+  // Classic pcap with 16-byte records only; anything else goes to the sequential reader.
+  for (const bool big : {false, true}) {
+    const ByteOrder order{big};
+    const std::uint32_t magic = order.u32(header.data());
+    if (magic != kPcapMicro && magic != kPcapNano) continue;
+    if (order.u16(header.data() + 4) != 2) return nullptr;
+    void* where = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (where == MAP_FAILED) return nullptr;
+    ::madvise(where, size, MADV_SEQUENTIAL);
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    chunk_bytes = std::max(page, chunk_bytes - chunk_bytes % page);
+    std::unique_ptr<PcapChunkIndex> index(
+        new PcapChunkIndex(static_cast<const std::byte*>(where), size, std::move(display),
+                           std::max<std::size_t>(shards, 1), chunk_bytes, order, magic == kPcapNano,
+                           static_cast<int>(order.u32(header.data() + 20) & kPcapLinkTypeMask),
+                           order.u32(header.data() + 16)));
+    index->always_guess_ = always_guess;
+    return index;
+  }
+  return nullptr;
+}
+
+PcapChunkIndex::PcapChunkIndex(const std::byte* base, std::uint64_t size, std::string display,
+                               std::size_t shards, std::size_t chunk_bytes, ByteOrder order,
+                               bool nanosecond, int link_type, std::uint32_t snaplen)
+    : base_(base),
+      size_(size),
+      display_(std::move(display)),
+      shards_(shards),
+      chunk_bytes_(chunk_bytes),
+      chunk_count_(static_cast<std::size_t>((size + chunk_bytes - 1) / chunk_bytes)),
+      order_(order),
+      nanosecond_(nanosecond),
+      link_type_(link_type),
+      plausible_caplen_(snaplen == 0 ? std::uint32_t{262144} : snaplen),
+      slots_(kSlotsPerShard * shards + kSpareSlots) {
+  if (size_ >= kPcapFileHeaderSize + kPcapRecordHeaderSize) {
+    first_seconds_ = PcapRecordHeader::read(order_, base_ + kPcapFileHeaderSize).seconds;
+  }
+}
+
+PcapChunkIndex::~PcapChunkIndex() {
+  ::munmap(const_cast<std::byte*>(base_), size_);
+}
+
+std::uint64_t PcapChunkIndex::chunk_begin(std::size_t c) const noexcept {
+  return c == 0 ? kPcapFileHeaderSize : std::uint64_t{c} * chunk_bytes_;
+}
+
+std::uint64_t PcapChunkIndex::chunk_end(std::size_t c) const noexcept {
+  return std::min<std::uint64_t>(std::uint64_t{c + 1} * chunk_bytes_, size_);
+}
+
+bool PcapChunkIndex::plausible(std::uint64_t at) const noexcept {
+  if (size_ - at < kPcapRecordHeaderSize) return false;
+  const auto h = PcapRecordHeader::read(order_, base_ + at);
+  const std::uint32_t fraction_limit = nanosecond_ ? 1'000'000'000 : 1'000'000;
+  const std::uint64_t earliest =
+      first_seconds_ > kSecondsPerDay ? first_seconds_ - kSecondsPerDay : 0;
+  const std::uint64_t latest =
+      std::uint64_t{first_seconds_} + std::uint64_t{kSecondsPerDay} * kPlausibleSpanDays;
+  return h.caplen <= plausible_caplen_ && h.caplen <= h.wire_length &&
+         h.wire_length <= kMaxPlausibleWireLength && h.fraction < fraction_limit &&
+         h.seconds >= earliest && h.seconds <= latest &&
+         size_ - at - kPcapRecordHeaderSize >= h.caplen;
+}
+
+std::uint64_t PcapChunkIndex::resync(std::size_t c) const noexcept {
+  for (std::uint64_t at = chunk_begin(c); at < chunk_end(c); ++at) {
+    std::uint64_t next = at;
+    int chained = 0;
+    while (chained < kResyncChain && next != size_ && plausible(next)) {
+      next += kPcapRecordHeaderSize + PcapRecordHeader::read(order_, base_ + next).caplen;
+      ++chained;
+    }
+    if (chained == kResyncChain || (chained > 0 && next == size_)) return at;
+  }
+  return size_;  // no record starts here that we can find: the exact walk will tell
+}
+
+void PcapChunkIndex::walk(std::size_t c, std::uint64_t start, bool exact, Slot& slot) const {
+  Chunk& chunk = slot.chunk;
+  chunk.records.resize(shards_);
+  for (auto& list : chunk.records) list.clear();
+  chunk.last_ts = {};
+  chunk.error = nullptr;
+  chunk.last = false;
+  slot.exact = exact;
+  slot.chained = true;
+  slot.start = start;
+  const std::uint64_t stop = chunk_end(c);
+  std::uint64_t at = start;
+  // A guess that meets anything irregular is dropped (the exact walk reports it).
+  const auto irregular = [&](const std::string& what) {
+    if (exact) {
+      chunk.error = capture_error(display_, what);
+      chunk.last = true;
+    } else {
+      slot.chained = false;
+    }
+  };
+  // Record headers sit at irregular strides the hardware prefetchers do not follow: stream the
+  // chunk in ahead of the walk (the shards read the frames soon after, from the cache).
+  std::uint64_t prefetched = at;
+  while (at < stop) {
+    for (const std::uint64_t target = std::min(at + kPrefetchDistance, size_); prefetched < target;
+         prefetched += kCacheLine) {
+      __builtin_prefetch(base_ + prefetched);
+    }
+    const std::uint64_t left = size_ - at;
+    if (left < kPcapRecordHeaderSize) {
+      irregular(truncated_record_header_error(at, kPcapRecordHeaderSize, left));
+      break;
+    }
+    const auto header = PcapRecordHeader::read(order_, base_ + at);
+    if (header.caplen > kMaxRecordBytes) {
+      irregular(absurd_record_error(at, header.caplen));
+      break;
+    }
+    if (left - kPcapRecordHeaderSize < header.caplen) {
+      irregular(truncated_record_error(at, header.caplen, left - kPcapRecordHeaderSize));
+      break;
+    }
+    const RawFrame frame =
+        header.frame(base_ + at + kPcapRecordHeaderSize, link_type_, nanosecond_);
+    if (const auto hash = peek_flow_hash(link_type_, frame.data)) {
+      chunk.records[shard_of(*hash, shards_)].push_back(at);
+    } else {
+      for (auto& list : chunk.records) list.push_back(at | kUnplaced);
+    }
+    chunk.last_ts = frame.ts;
+    at += kPcapRecordHeaderSize + header.caplen;
+  }
+  slot.end = at;
+  chunk.end = at;
+  if (at >= size_) chunk.last = true;
+}
+
+bool PcapChunkIndex::advance(std::unique_lock<std::mutex>& lock) {
+  const std::size_t window = slots_.size();
+  const std::size_t k = committed_;
+  Slot& next = slots_[k % window];
+  const std::uint64_t truth = committed_end_;
+  // Walks chunk c from `truth`, or from a guess when `truth` is nullopt; the lock is released
+  // meanwhile (the slot is the walker's alone while Walking).
+  const auto walk_unlocked = [&](std::size_t c, Slot& slot, std::optional<std::uint64_t> from) {
+    slot.state = State::Walking;
+    lock.unlock();
+    if (from) {
+      walk(c, *from, true, slot);
+    } else {
+      walk(c, resync(c), false, slot);
+    }
+    lock.lock();
+    slot.state = State::Walked;
+    changed_.notify_all();
+  };
+  if (k >= released_ + window) return false;  // every slot still read by some shard
+  if (next.state == State::Walked) {
+    if (next.exact || (next.chained && next.start == truth)) {
+      ++(next.exact ? counts_.exact : counts_.guesses_kept);
+      next.state = State::Committed;
+      ++committed_;
+      committed_end_ = next.end;
+      if (next.chunk.last || committed_ == chunk_count_) finished_ = true;
+      changed_.notify_all();
+    } else {
+      ++counts_.guesses_wrong;
+      walk_unlocked(k, next, truth);  // the guess was wrong: walk it from the truth
+    }
+    return true;
+  }
+  if (next.state == State::Free) {
+    walk_unlocked(k, next, always_guess_ && k > 0 ? std::nullopt : std::optional{truth});
+    return true;
+  }
+  // Chunk k is being walked by another thread: guess where a later one starts meanwhile.
+  const std::size_t limit = std::min(chunk_count_, released_ + window);
+  for (std::size_t j = k + 1; j < limit; ++j) {
+    Slot& ahead = slots_[j % window];
+    if (ahead.state == State::Free) {
+      walk_unlocked(j, ahead, std::nullopt);
+      return true;
+    }
+  }
+  return false;
+}
+
+const PcapChunkIndex::Chunk* PcapChunkIndex::acquire(std::size_t c) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (stopped_) return nullptr;
+    if (c < committed_) return &slots_[c % slots_.size()].chunk;
+    if (finished_) return nullptr;
+    if (!advance(lock)) changed_.wait(lock);
+  }
+}
+
+void PcapChunkIndex::release(std::size_t c) {
+  std::lock_guard lock(mutex_);
+  ++slots_[c % slots_.size()].released;
+  while (released_ < committed_) {
+    Slot& oldest = slots_[released_ % slots_.size()];
+    if (oldest.released < shards_) break;
+    oldest.state = State::Free;
+    oldest.released = 0;
+    ++released_;
+  }
+  // Every record of the released chunks is done with: their pages can leave this process's
+  // RSS (the records of later chunks start after them).
+  if (released_ - dropped_ >= kDropEvery || (finished_ && released_ == committed_)) {
+    const std::uint64_t from = std::uint64_t{dropped_} * chunk_bytes_;
+    const std::uint64_t to =
+        std::min<std::uint64_t>(std::uint64_t{released_} * chunk_bytes_, size_);
+    if (to > from) ::madvise(const_cast<std::byte*>(base_) + from, to - from, MADV_DONTNEED);
+    dropped_ = released_;
+  }
+  changed_.notify_all();
+}
+
+PcapChunkIndex::Counts PcapChunkIndex::counts() {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+void PcapChunkIndex::stop() {
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  changed_.notify_all();
+}
+
+}  // namespace flowkit::detail

@@ -1,0 +1,147 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "flowkit/raw_frame.h"
+#include "io/pcap_record.h"
+
+namespace flowkit::detail {
+
+/// The records of one classic pcap file, found chunk by chunk by several threads at once and
+/// listed per shard, so that each shard of a ShardedReassembler visits only its own frames
+/// instead of walking every record header of the file.
+///
+/// The file is mapped whole and cut into chunks of a fixed number of bytes; a chunk holds the
+/// records whose header starts inside it. Where the records of a chunk start is only known
+/// once the chunk before has been walked, so a thread that runs ahead walks a later chunk from
+/// a resynchronisation point: the first offset where several plausible record headers chain.
+/// That guess is kept only when it is where the chunk before really ends; otherwise the chunk
+/// is walked again from there. A payload that imitates record headers costs time, never
+/// correctness, and errors (a corrupt or truncated record) are reported exactly where a
+/// sequential reader reports them, with the same words.
+///
+/// Frames peek_flow_hash() cannot place (fragments, tunnels, broken frames) are listed for
+/// every shard: Reassembler's shard logic decides who keeps or counts them.
+class PcapChunkIndex {
+ public:
+  struct Chunk {
+    /// Per shard, in file order: record offsets, kUnplaced added to those listed for every
+    /// shard (frames peek_flow_hash cannot place).
+    std::vector<std::vector<std::uint64_t>> records;
+    Timestamp last_ts{};       ///< of the chunk's last record (to move idle shards' clocks)
+    std::uint64_t end = 0;     ///< file offset where the next chunk's records start
+    std::exception_ptr error;  ///< the file is damaged here, after the listed records
+    bool last = false;         ///< nothing follows (end of file or error)
+  };
+
+  /// Maps `fd` (a regular file of `size` bytes whose first 24 bytes are a classic pcap header
+  /// with 16-byte records); nullptr when it is not one or cannot be mapped, for the caller to
+  /// read it another way. `display` names the file in errors.
+  /// `always_guess` (for tests) walks every chunk after the first from a guess, as only a
+  /// thread running ahead otherwise does.
+  static std::unique_ptr<PcapChunkIndex> open(int fd, std::string display, std::size_t shards,
+                                              std::size_t chunk_bytes = kDefaultChunkBytes,
+                                              bool always_guess = false);
+  ~PcapChunkIndex();
+  PcapChunkIndex(const PcapChunkIndex&) = delete;
+  PcapChunkIndex& operator=(const PcapChunkIndex&) = delete;
+
+  /// Chunk `c` once it is known for sure, walking chunks itself while it waits; nullptr after
+  /// the last one or once stop() was called. Each shard acquires 0, 1, 2... and releases each.
+  const Chunk* acquire(std::size_t c);
+  /// Shard is done with chunk `c`: once every shard is, its list and its pages are dropped.
+  void release(std::size_t c);
+  /// Makes every acquire() return nullptr.
+  void stop();
+
+  static constexpr std::uint64_t kUnplaced = std::uint64_t{1} << 63;
+
+  /// The frame recorded at `offset` (an entry of a Chunk's records, without kUnplaced).
+  [[nodiscard]] RawFrame frame_at(std::uint64_t offset) const noexcept {
+    const auto header = PcapRecordHeader::read(order_, base_ + offset);
+    return header.frame(base_ + offset + kPcapRecordHeaderSize, link_type_, nanosecond_);
+  }
+  /// Asks the cache for the first line of the record at `offset`, some records before it is
+  /// needed; prefetch_all() then for the rest of it (its length is known once that line is).
+  void prefetch(std::uint64_t offset) const noexcept { __builtin_prefetch(base_ + offset); }
+  void prefetch_all(std::uint64_t offset) const noexcept {
+    const std::uint64_t end =
+        offset + kPcapRecordHeaderSize + PcapRecordHeader::read(order_, base_ + offset).caplen;
+    for (std::uint64_t line = offset + 64; line < end; line += 64) __builtin_prefetch(base_ + line);
+  }
+  /// How the chunks were found: walked from a known start, or guessed (and the guess kept or
+  /// found wrong and walked again).
+  struct Counts {
+    std::size_t exact = 0;
+    std::size_t guesses_kept = 0;
+    std::size_t guesses_wrong = 0;
+  };
+  [[nodiscard]] Counts counts();
+  [[nodiscard]] int link_type() const noexcept { return link_type_; }
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+  static constexpr std::size_t kDefaultChunkBytes = std::size_t{1} << 20;
+
+ private:
+  enum class State : unsigned char { Free, Walking, Walked, Committed };
+  struct Slot {
+    State state = State::Free;
+    bool exact = false;       ///< walked from a known record start
+    bool chained = false;     ///< the walk found a consistent chain to the chunk's end
+    std::uint64_t start = 0;  ///< where the walk began
+    std::uint64_t end = 0;    ///< where the next record starts (the next chunk's start)
+    std::size_t released = 0;
+    Chunk chunk;
+  };
+
+  PcapChunkIndex(const std::byte* base, std::uint64_t size, std::string display, std::size_t shards,
+                 std::size_t chunk_bytes, ByteOrder order, bool nanosecond, int link_type,
+                 std::uint32_t snaplen);
+
+  [[nodiscard]] std::uint64_t chunk_begin(std::size_t c) const noexcept;
+  [[nodiscard]] std::uint64_t chunk_end(std::size_t c) const noexcept;
+  /// Fills `slot` by walking chunk `c` from `start`: exactly (errors recorded) or as a guess
+  /// (any irregularity only marks the walk as not chained).
+  void walk(std::size_t c, std::uint64_t start, bool exact, Slot& slot) const;
+  /// The first offset in chunk `c` where kResyncChain plausible record headers chain.
+  [[nodiscard]] std::uint64_t resync(std::size_t c) const noexcept;
+  [[nodiscard]] bool plausible(std::uint64_t at) const noexcept;
+  /// Under the lock: commits what can be, or walks one chunk (unlocking while it does).
+  /// False when there was nothing to do but wait.
+  bool advance(std::unique_lock<std::mutex>& lock);
+
+  const std::byte* base_;
+  std::uint64_t size_;
+  std::string display_;
+  std::size_t shards_;
+  std::size_t chunk_bytes_;
+  std::size_t chunk_count_;
+  ByteOrder order_;
+  bool nanosecond_;
+  int link_type_;
+  std::uint32_t plausible_caplen_;   ///< the snaplen, or 256 KiB when the header says 0
+  std::uint32_t first_seconds_ = 0;  ///< of the first record: guesses must be close to it
+  bool always_guess_ = false;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Slot> slots_;
+  std::size_t committed_ = 0;  ///< chunks [0, committed_) are known for sure
+  /// Where the records of chunk committed_ start (kept apart: the slot of chunk committed_ - 1
+  /// may already be reused once every shard is done with it).
+  std::uint64_t committed_end_ = kPcapFileHeaderSize;
+  std::size_t released_ = 0;  ///< chunks [0, released_) are released by every shard
+  std::size_t dropped_ = 0;   ///< chunks [0, dropped_) have left the RSS
+  bool finished_ = false;     ///< the last chunk is committed
+  Counts counts_;
+  bool stopped_ = false;
+};
+
+}  // namespace flowkit::detail

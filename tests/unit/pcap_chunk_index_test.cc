@@ -1,0 +1,290 @@
+// PcapChunkIndex must list exactly the records a sequential reader reads, whatever the chunk
+// boundaries, the threads and the payloads (which may imitate record headers), and report a
+// damaged file with the sequential reader's words at the same record.
+#include "io/pcap_chunk_index.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "flowkit/capture_file.h"
+#include "flowkit/pcap_writer.h"
+#include "io/pcap_record.h"
+#include "packet_builder.h"
+
+namespace flowkit::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Walked {
+  std::vector<std::uint64_t> offsets;  // every record once, in file order
+  std::string error;                   // the CaptureError's text, if any
+  detail::PcapChunkIndex::Counts counts;
+};
+
+// What the sequential reader reads: record offsets, then the error text if it throws.
+Walked sequential(const std::string& path) {
+  Walked w;
+  auto reader = CaptureFileReader::open(path);
+  try {
+    for (std::uint64_t before = reader.bytes_read(); reader.next(); before = reader.bytes_read()) {
+      w.offsets.push_back(before);
+    }
+  } catch (const CaptureError& e) {
+    w.error = e.what();
+  }
+  return w;
+}
+
+// Every shard on a thread of its own, as ShardedReassembler runs them; the union of the
+// shards' lists, in order (unplaced records are listed for every shard: once here).
+Walked indexed(const std::string& path, std::size_t shards, std::size_t chunk_bytes,
+               bool always_guess = false) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  auto index = detail::PcapChunkIndex::open(fd, path, shards, chunk_bytes, always_guess);
+  ::close(fd);
+  Walked w;
+  if (!index) {
+    ADD_FAILURE() << path << " not indexed";
+    return w;
+  }
+  std::vector<std::vector<std::uint64_t>> seen(shards);
+  std::vector<std::string> errors(shards);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t s = 0; s < shards; ++s) {
+      threads.emplace_back([&, s] {
+        for (std::size_t c = 0;; ++c) {
+          const auto* chunk = index->acquire(c);
+          if (chunk == nullptr) break;
+          for (const auto r : chunk->records[s]) {
+            const auto offset = r & ~detail::PcapChunkIndex::kUnplaced;
+            const auto frame = index->frame_at(offset);  // must lie inside the file
+            EXPECT_LE(offset + detail::kPcapRecordHeaderSize + frame.data.size(), index->size());
+            seen[s].push_back(offset);
+          }
+          const bool last = chunk->last;
+          if (chunk->error) {
+            try {
+              std::rethrow_exception(chunk->error);
+            } catch (const CaptureError& e) {
+              errors[s] = e.what();
+            }
+          }
+          index->release(c);
+          if (last) break;
+        }
+      });
+    }
+  }
+  std::set<std::uint64_t> all;
+  for (const auto& list : seen) {
+    EXPECT_TRUE(std::is_sorted(list.begin(), list.end()));
+    all.insert(list.begin(), list.end());
+  }
+  w.offsets.assign(all.begin(), all.end());
+  for (const auto& e : errors) EXPECT_EQ(e, errors.front()) << "every shard sees the same error";
+  w.error = errors.front();
+  w.counts = index->counts();
+  return w;
+}
+
+void expect_same_walk(const std::string& path, const std::string& what) {
+  const auto truth = sequential(path);
+  for (const std::size_t shards : {1u, 2u, 3u}) {
+    for (const std::size_t chunk : {std::size_t{4096}, std::size_t{65536}, std::size_t{1} << 20}) {
+      for (const bool guess : {false, true}) {
+        const auto got = indexed(path, shards, chunk, guess);
+        const auto label = fmt::format("{}: {} shards, chunks of {}{}", what, shards, chunk,
+                                       guess ? ", guessed" : "");
+        EXPECT_EQ(got.offsets.size(), truth.offsets.size()) << label;
+        const auto diff = std::mismatch(got.offsets.begin(), got.offsets.end(),
+                                        truth.offsets.begin(), truth.offsets.end());
+        EXPECT_TRUE(diff.first == got.offsets.end() && diff.second == truth.offsets.end())
+            << label << ": first difference at record " << (diff.first - got.offsets.begin())
+            << ": "
+            << (diff.first == got.offsets.end() ? std::string("end") : std::to_string(*diff.first))
+            << " instead of "
+            << (diff.second == truth.offsets.end() ? std::string("end")
+                                                   : std::to_string(*diff.second));
+        EXPECT_EQ(got.error, truth.error) << label;
+      }
+    }
+  }
+}
+
+class TempPcap {
+ public:
+  explicit TempPcap(const std::string& name)
+      : path_(fs::temp_directory_path() /
+              fmt::format("flowkit-index-{}-{}.pcap", name, ::getpid())) {}
+  ~TempPcap() { fs::remove(path_); }
+  TempPcap(const TempPcap&) = delete;
+  TempPcap& operator=(const TempPcap&) = delete;
+  void write(const std::vector<Frame>& frames) {
+    PcapWriter writer(path_.string(), frames.front().link_type);
+    for (const auto& f : frames) writer.write(f.view());
+    writer.close();
+  }
+  [[nodiscard]] std::string path() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+// A few thousand frames of several connections, sizes varying so records straddle chunks.
+std::vector<Frame> busy_capture() {
+  std::vector<Frame> frames;
+  std::vector<TcpSession> sessions;
+  for (std::uint16_t i = 0; i < 8; ++i) {
+    TcpSession::Options o;
+    o.client_port = static_cast<std::uint16_t>(40000 + i);
+    if (i % 3 == 0) {
+      o.client = "2001:db8::1";
+      o.server = "2001:db8::2";
+    }
+    sessions.emplace_back(o);
+  }
+  for (auto& s : sessions) {
+    for (auto& f : s.handshake()) frames.push_back(std::move(f));
+  }
+  for (std::size_t n = 0; n < 3000; ++n) {
+    auto& s = sessions[n % sessions.size()];
+    const std::string data(1 + (n * 37) % 1400, static_cast<char>('a' + n % 26));
+    frames.push_back(n % 2 == 0 ? s.client_send(data) : s.server_send(data));
+  }
+  return frames;
+}
+
+// A pcap record header (little-endian, microseconds), as the test frames' payloads carry it.
+std::string fake_record(std::uint32_t seconds, std::uint32_t caplen) {
+  std::string r(detail::kPcapRecordHeaderSize, '\0');
+  const std::uint32_t words[4] = {seconds, 1000, caplen, caplen};
+  std::memcpy(r.data(), words, sizeof words);
+  return r;
+}
+
+TEST(PcapChunkIndex, ListsWhatTheSequentialReaderReads) {
+  TempPcap file("busy");
+  file.write(busy_capture());
+  expect_same_walk(file.path(), "busy capture");
+  // Real records resynchronise: guesses are right (and kept) for nearly every chunk.
+  const auto got = indexed(file.path(), 2, 4096, true);
+  EXPECT_GT(got.counts.guesses_kept, 500u);
+  EXPECT_LT(got.counts.guesses_wrong, got.counts.guesses_kept / 10);
+}
+
+TEST(PcapChunkIndex, PayloadsImitatingRecordHeadersCostTimeNotCorrectness) {
+  // Every payload is a chain of plausible record headers (the file's own time, small lengths):
+  // resynchronising inside a payload finds a false chain; the walk from the truth must win.
+  std::vector<Frame> frames;
+  TcpSession s;
+  for (auto& f : s.handshake()) frames.push_back(std::move(f));
+  for (std::size_t n = 0; n < 2000; ++n) {
+    std::string payload;
+    while (payload.size() < 1200) {
+      payload += fake_record(1700000000, 8);
+      payload += std::string(8, 'x');
+    }
+    frames.push_back(n % 2 == 0 ? s.client_send(payload) : s.server_send(payload));
+  }
+  TempPcap file("imitations");
+  file.write(frames);
+  expect_same_walk(file.path(), "imitating payloads");
+  const auto got = indexed(file.path(), 2, 4096, true);
+  EXPECT_GT(got.counts.guesses_wrong, 100u) << "the false chains were never tried";
+}
+
+TEST(PcapChunkIndex, DamageIsReportedLikeTheSequentialReader) {
+  const auto frames = busy_capture();
+  TempPcap file("damaged");
+  file.write(frames);
+  const auto size = fs::file_size(file.path());
+  const auto truth = sequential(file.path());
+  ASSERT_TRUE(truth.error.empty());
+  ASSERT_GT(truth.offsets.size(), 1000u);
+
+  // Cut inside a record, inside a record header, and an absurd length in the middle.
+  fs::resize_file(file.path(), size - 7);
+  expect_same_walk(file.path(), "cut in a record");
+  EXPECT_NE(sequential(file.path()).error.find("truncated packet record"), std::string::npos);
+
+  fs::resize_file(file.path(), truth.offsets.back() + 5);
+  expect_same_walk(file.path(), "cut in a record header");
+  EXPECT_NE(sequential(file.path()).error.find("truncated record header"), std::string::npos);
+
+  file.write(frames);
+  {
+    const auto at = truth.offsets[truth.offsets.size() / 2];
+    const int fd = ::open(file.path().c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    const std::uint32_t absurd = 0x7fffffff;
+    ASSERT_EQ(::pwrite(fd, &absurd, sizeof absurd, static_cast<off_t>(at + 8)), 4);
+    ::close(fd);
+  }
+  expect_same_walk(file.path(), "absurd length");
+  EXPECT_NE(sequential(file.path()).error.find("is absurd"), std::string::npos);
+}
+
+TEST(PcapChunkIndex, EmptyAndTinyFiles) {
+  TempPcap file("tiny");
+  std::vector<Frame> one;
+  TcpSession s;
+  one.push_back(s.syn());
+  file.write(one);
+  expect_same_walk(file.path(), "one record");
+  fs::resize_file(file.path(), detail::kPcapFileHeaderSize);
+  expect_same_walk(file.path(), "header only");
+}
+
+TEST(PcapChunkIndex, LeavesOtherFormatsToTheSequentialReader) {
+  const auto refuse = [](const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return true;
+    const bool refused = detail::PcapChunkIndex::open(fd, path, 2) == nullptr;
+    ::close(fd);
+    return refused;
+  };
+  TempPcap file("other");
+  {
+    std::FILE* f = std::fopen(file.path().c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("<!DOCTYPE html> not a capture, but long enough to have a header", f);
+    std::fclose(f);
+  }
+  EXPECT_TRUE(refuse(file.path()));
+  EXPECT_TRUE(refuse("/dev/null"));
+  const fs::path pcapng = fs::path(FLOWKIT_SHARED_PCAPS) / "chrissanders__http_espn.pcapng";
+  if (fs::exists(pcapng)) {
+    EXPECT_TRUE(refuse(pcapng.string()));
+  }
+  EXPECT_FALSE(refuse(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap"));
+}
+
+TEST(PcapChunkIndex, SharedCaptures) {
+  const fs::path dir = FLOWKIT_SHARED_PCAPS;
+  if (!fs::is_directory(dir)) GTEST_SKIP() << "no shared captures";
+  std::size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto path = entry.path().string();
+    if (entry.path().extension() != ".pcap" || fs::file_size(entry.path()) > (8u << 20)) continue;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool classic = fd >= 0 && detail::PcapChunkIndex::open(fd, path, 1) != nullptr;
+    if (fd >= 0) ::close(fd);
+    if (!classic) continue;
+    expect_same_walk(path, entry.path().filename().string());
+    ++checked;
+  }
+  EXPECT_GT(checked, 3u);
+}
+
+}  // namespace
+}  // namespace flowkit::testing

@@ -50,7 +50,7 @@ say() { echo "== $*" >&2; }
 if [ "$install" -eq 1 ]; then
   "$root/scripts/setup.sh" --no-build
   extra=()
-  for p in tcpflow ngrep time libnids-dev libglib2.0-dev; do
+  for p in tcpflow ngrep time libnids-dev libglib2.0-dev vmtouch; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || extra+=("$p")
   done
   if [ ${#extra[@]} -gt 0 ]; then
@@ -126,7 +126,9 @@ if [ -d /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 { print $4 }')" -gt $((3
 else
   scratch="$out/scratch.$$"
 fi
+lock_pid=""
 cleanup() {
+  [ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null
   rm -rf "$scratch"
   if [ "$keep" -eq 0 ]; then
     for f in "$big" "$small" "$same"; do rm -f "$f" "$f.json" "$f.needles"; done
@@ -214,8 +216,9 @@ job flowkit-read "$big" "$bench_flowkit" --mode read "$big"
 job libpcap-read "$big" "$bench_libnids" --mode pcap "$big"
 job flowkit "$big" "$bench_flowkit" "$big"
 if [ "$threads_available" -eq 1 ]; then
-  # Two ways to use two cores: each thread reads the file and keeps its shard of the flows
-  # (what the tools do with files), or one thread reads and dispatches (live capture).
+  # Two ways to use two cores: the threads share an index of the file's records and each
+  # reads only its shard's frames (what the tools do with one pcap file), or one thread reads
+  # and dispatches to the others (live capture, pcapng, several files).
   job flowkit-2threads "$big" "$bench_flowkit" --threads 2 "$big"
   job flowkit-2threads-dispatch "$big" "$bench_flowkit" --threads 2 --dispatch "$big"
 fi
@@ -233,8 +236,28 @@ job flowgrep-small "$small" "$flowgrep" -q -e "$regex" -r "$small"
 job flowkit-same "$same" "$bench_flowkit" "$same"
 job libnids-same "$same" "$bench_libnids" --streams $((2 * connections)) "$same"
 
-say "warming the page cache"
+# Captures as they are when read from disk: a file just written sits in the page cache in small
+# pages, which cost a reader that maps the file (flowkit) far more page-fault work than the
+# large ones read-ahead makes (readers that copy with read(), libpcap's, hardly notice); so
+# drop them and read them back. Then lock them in memory while measuring: some machines (this
+# VM) shrink the page cache under a running bench, and re-reading from disk is noise.
+say "loading the captures as read from disk, and locking them in the page cache"
+sync
+for f in "$big" "$small" "$same"; do
+  if command -v vmtouch >/dev/null; then
+    vmtouch -q -e "$f"
+  else
+    dd if="$f" iflag=nocache count=0 status=none
+  fi
+done
 cat "$big" "$small" "$same" >/dev/null
+if command -v vmtouch >/dev/null; then
+  if vmtouch -q -d -l -w -P "$out/vmtouch.pid" "$big" "$small" "$same" 2>"$logs/vmtouch.err"; then
+    lock_pid=$(cat "$out/vmtouch.pid")
+  else
+    say "could not lock the captures in memory ($(head -1 "$logs/vmtouch.err")); measuring anyway"
+  fi
+fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 run_rounds
 read -r fg_inside fg_split <<<"$(needles "$logs/flowgrep.out")"

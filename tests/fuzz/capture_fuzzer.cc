@@ -1,7 +1,9 @@
 // Capture files: the input is a whole pcap or pcapng file. It is read with CaptureFileReader
 // (every frame touched, lengths checked), then through PacketSource with a BPF filter for the
 // link type the file declares, and each frame goes into a Reassembler. Errors must be
-// CaptureError with a one-line message naming the file; anything else is a bug.
+// CaptureError with a one-line message naming the file; anything else is a bug. A classic pcap
+// is also walked by PcapChunkIndex (small chunks, every chunk after the first from a guess):
+// it must list the same records and end with the same error as the sequential reader.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -9,12 +11,15 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+#include <algorithm>
 
 #include <fmt/format.h>
 
 #include "flowkit/capture_file.h"
 #include "flowkit/packet_source.h"
 #include "fuzz_support.h"
+#include "io/pcap_chunk_index.h"
 
 namespace {
 
@@ -35,6 +40,7 @@ class MemoryFile {
     path_ = fmt::format("/proc/self/fd/{}", fd_);
   }
   ~MemoryFile() { ::close(fd_); }
+  [[nodiscard]] int fd() const noexcept { return fd_; }
   MemoryFile(const MemoryFile&) = delete;
   MemoryFile& operator=(const MemoryFile&) = delete;
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
@@ -56,21 +62,66 @@ void check_frame(const RawFrame& frame) {
   fuzz::touch(frame.data);
 }
 
+// Walks the index as two shards taking turns on one thread; nothing if it is not a classic pcap.
+void check_index(const MemoryFile& file, const std::vector<std::uint64_t>& offsets,
+                 const std::string& error) {
+  constexpr std::size_t kShards = 2;
+  auto index = detail::PcapChunkIndex::open(file.fd(), file.path(), kShards, 4096, true);
+  if (!index) return;
+  std::vector<std::uint64_t> listed;
+  std::string index_error;
+  for (std::size_t c = 0;; ++c) {
+    const auto* chunk = index->acquire(c);
+    if (chunk == nullptr) break;
+    for (std::size_t s = 0; s < kShards; ++s) {
+      for (const auto r : chunk->records[s]) {
+        const auto offset = r & ~detail::PcapChunkIndex::kUnplaced;
+        if ((r & detail::PcapChunkIndex::kUnplaced) != 0 && s > 0) continue;  // listed twice
+        check_frame(index->frame_at(offset));
+        listed.push_back(offset);
+      }
+    }
+    if (chunk->error) {
+      try {
+        std::rethrow_exception(chunk->error);
+      } catch (const CaptureError& e) {
+        index_error = e.what();
+      }
+    }
+    const bool last = chunk->last;
+    for (std::size_t s = 0; s < kShards; ++s) index->release(c);
+    if (last) break;
+  }
+  std::sort(listed.begin(), listed.end());
+  if (listed != offsets) {
+    fuzz::fail(fmt::format("index lists {} records, the reader {}", listed.size(), offsets.size()));
+  }
+  if (index_error != error) {
+    fuzz::fail(fmt::format("index error '{}', reader error '{}'", index_error, error));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const MemoryFile file(data, size);
   int link_type = -1;
+  std::vector<std::uint64_t> offsets;
+  std::string error;
   try {
     auto reader = CaptureFileReader::open(file.path());
     link_type = reader.link_type();
-    while (auto frame = reader.next()) {
+    for (auto before = reader.bytes_read(); auto frame = reader.next();
+         before = reader.bytes_read()) {
       check_frame(*frame);
+      offsets.push_back(before);
       if (reader.bytes_read() > size) fuzz::fail("read past the end of the file");
     }
   } catch (const CaptureError& e) {
     check_message(e, file.path());
+    error = e.what();
   }
+  check_index(file, offsets, error);
 
   fuzz::CheckingHandler handler;
   Config config;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
@@ -297,6 +298,22 @@ void crafted_captures(SeedWriter& out, const fs::path& scratch) {
   const std::string text_ns{std::istreambuf_iterator<char>(in_ns),
                             std::istreambuf_iterator<char>()};
   out.add("capture", std::as_bytes(std::span(text_ns)));
+
+  // Several 4 KiB chunks for the record index, with payloads that imitate record headers (the
+  // capture fuzzer walks them from guesses).
+  TcpSession imitation;
+  auto chained = imitation.handshake();
+  std::string fake(16, '\0');
+  const std::uint32_t fake_words[4] = {1700000000, 0, 8, 8};
+  std::memcpy(fake.data(), fake_words, sizeof fake_words);
+  std::string payload;
+  while (payload.size() < 600) payload += fake + std::string(8, 'x');
+  for (int i = 0; i < 12; ++i) chained.push_back(imitation.client_send(payload));
+  write_pcap(pcap.string(), 1, testing::views(chained));
+  std::ifstream in_chained(pcap, std::ios::binary);
+  const std::string text_chained{std::istreambuf_iterator<char>(in_chained),
+                                 std::istreambuf_iterator<char>()};
+  out.add("capture", std::as_bytes(std::span(text_chained)));
 
   // pcapng: a section, two interfaces of different link types (one with if_tsresol), packets.
   std::vector<std::byte> ng;

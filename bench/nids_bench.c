@@ -3,7 +3,7 @@
  * capture, read every delivered byte of both directions (summed, like bench_flowkit), print
  * the throughput.
  *
- *   bench_libnids [--mode reassemble|pcap] [--streams N] FILE
+ *   bench_libnids [--mode reassemble|pcap] [--streams N] [--plain-sum] FILE
  *
  * libnids reads the file through libpcap; we open it and hand each frame to
  * nids_pcap_handler ourselves so that packets and bytes are counted the same way for every
@@ -52,9 +52,20 @@ struct totals {
 
 static struct totals totals;
 
+/* bench_flowkit's plain_byte_sum (--plain-sum), the earlier callback. */
+__attribute__((noinline)) static unsigned long long plain_byte_sum(const unsigned char* p,
+                                                                   size_t n) {
+  unsigned long long sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += p[i];
+  return sum;
+}
+
+static int plain_sum = 0;
+
 /* The same code as bench_flowkit's byte_sum (16 bytes per SSE2 PSADBW, then the tail), out of
  * line there and here so that both are compiled the same way whatever calls them. */
 __attribute__((noinline)) static unsigned long long byte_sum(const unsigned char* p, size_t n) {
+  if (plain_sum) return plain_byte_sum(p, n);
   size_t i = 0;
   unsigned long long sum = 0;
 #if defined(__SSE2__)
@@ -125,7 +136,7 @@ static double now_seconds(void) {
 }
 
 static int usage(void) {
-  fputs("usage: bench_libnids [--mode reassemble|pcap] [--streams N] FILE\n", stderr);
+  fputs("usage: bench_libnids [--mode reassemble|pcap] [--streams N] [--plain-sum] FILE\n", stderr);
   return 2;
 }
 
@@ -146,6 +157,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
       mode = argv[++i];
+    } else if (strcmp(argv[i], "--plain-sum") == 0) {
+      plain_sum = 1;
     } else if (strcmp(argv[i], "--streams") == 0 && i + 1 < argc) {
       streams = strtol(argv[++i], NULL, 10);
     } else if (path == NULL && argv[i][0] != '-') {

@@ -13,7 +13,9 @@
 #include <set>
 #include <thread>
 
+#include "decode/decoder.h"
 #include "flowkit/capture_file.h"
+#include "flowkit/flow_key.h"
 #include "flowkit/pcap_writer.h"
 #include "io/pcap_record.h"
 #include "packet_builder.h"
@@ -65,10 +67,17 @@ Walked indexed(const std::string& path, std::size_t shards, std::size_t chunk_by
         for (std::size_t c = 0;; ++c) {
           const auto* chunk = index->acquire(c);
           if (chunk == nullptr) break;
-          for (const auto r : chunk->records[s]) {
+          EXPECT_EQ(chunk->records[s].size(), chunk->hashes[s].size());
+          for (std::size_t n = 0; n < chunk->records[s].size(); ++n) {
+            const auto r = chunk->records[s][n];
             const auto offset = r & ~detail::PcapChunkIndex::kUnplaced;
             const auto frame = index->frame_at(offset);  // must lie inside the file
             EXPECT_LE(offset + detail::kPcapRecordHeaderSize + frame.data.size(), index->size());
+            // Placed frames carry their flow hash, and belong to this shard.
+            if ((r & detail::PcapChunkIndex::kUnplaced) == 0) {
+              const auto hash = detail::peek_flow_hash(frame.link_type, frame.data);
+              EXPECT_TRUE(hash && *hash == chunk->hashes[s][n] && shard_of(*hash, shards) == s);
+            }
             seen[s].push_back(offset);
           }
           const bool last = chunk->last;

@@ -32,6 +32,20 @@ class ConnectionTable {
   /// Least recently used node of a class, or nullptr.
   [[nodiscard]] ConnectionNode* oldest(TimerClass timer) noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return set_.size(); }
+  /// Cache hints for a lookup coming soon: the bucket of `hash`, then (once that is cached)
+  /// the first node in it.
+  void prefetch_bucket(std::size_t hash) const noexcept {
+    __builtin_prefetch(&buckets_[hash & (buckets_.size() - 1)]);
+  }
+  void prefetch_node(std::size_t hash) noexcept {
+    const auto index = hash & (buckets_.size() - 1);
+    const auto it = set_.begin(index);
+    if (it == set_.end(index)) return;
+    const auto* node = reinterpret_cast<const char*>(&*it);
+    __builtin_prefetch(node);
+    __builtin_prefetch(node + 64);
+    __builtin_prefetch(node + 128);
+  }
   /// Every node, in no particular order; `visit` may not erase.
   template <class Visit>
   void for_each(Visit&& visit) {

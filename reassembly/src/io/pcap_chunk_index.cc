@@ -133,6 +133,8 @@ void PcapChunkIndex::walk(std::size_t c, std::uint64_t start, bool exact, Slot& 
   Chunk& chunk = slot.chunk;
   chunk.records.resize(shards_);
   for (auto& list : chunk.records) list.clear();
+  chunk.hashes.resize(shards_);
+  for (auto& list : chunk.hashes) list.clear();
   chunk.last_ts = {};
   chunk.error = nullptr;
   chunk.last = false;
@@ -175,9 +177,12 @@ void PcapChunkIndex::walk(std::size_t c, std::uint64_t start, bool exact, Slot& 
     const RawFrame frame =
         header.frame(base_ + at + kPcapRecordHeaderSize, link_type_, nanosecond_);
     if (const auto hash = peek_flow_hash(link_type_, frame.data)) {
-      chunk.records[shard_of(*hash, shards_)].push_back(at);
+      const auto shard = shard_of(*hash, shards_);
+      chunk.records[shard].push_back(at);
+      chunk.hashes[shard].push_back(*hash);
     } else {
       for (auto& list : chunk.records) list.push_back(at | kUnplaced);
+      for (auto& list : chunk.hashes) list.push_back(0);
     }
     chunk.last_ts = frame.ts;
     at += kPcapRecordHeaderSize + header.caplen;

@@ -35,6 +35,8 @@ class PcapChunkIndex {
     /// Per shard, in file order: record offsets, kUnplaced added to those listed for every
     /// shard (frames peek_flow_hash cannot place).
     std::vector<std::vector<std::uint64_t>> records;
+    /// Beside `records`: each frame's flow hash (0 for unplaced frames), for cache hints.
+    std::vector<std::vector<std::size_t>> hashes;
     Timestamp last_ts{};       ///< of the chunk's last record (to move idle shards' clocks)
     std::uint64_t end = 0;     ///< file offset where the next chunk's records start
     std::exception_ptr error;  ///< the file is damaged here, after the listed records

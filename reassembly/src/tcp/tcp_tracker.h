@@ -17,6 +17,7 @@ namespace flowkit::detail {
 class TcpTracker {
  public:
   TcpTracker(const TcpConfig& config, Handler& handler, Stats& stats);
+  ConnectionTable& table() noexcept { return table_; }
   TcpTracker(const TcpTracker&) = delete;
   TcpTracker& operator=(const TcpTracker&) = delete;
 

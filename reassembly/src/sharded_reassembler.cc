@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "flowkit/capture_file.h"
 #include "flowkit/reassembler.h"
 #include "io/bpf_program.h"
 #include "io/pcap_chunk_index.h"
@@ -175,12 +176,16 @@ void ShardedReassembler::run(PacketSource& source, std::span<PacketSource> other
       }
     });
   }
+  bool stop_others = false;
   try {
     impl_->read(0, source, between);
+  } catch (const CaptureError&) {
+    errors[0] = std::current_exception();  // damage in the file: the others read up to it too
   } catch (...) {
     errors[0] = std::current_exception();
+    stop_others = true;
   }
-  if (errors[0] || source.stopped()) {
+  if (stop_others || source.stopped()) {
     for (auto& other : others) other.stop();
   }
   threads.clear();  // joins

@@ -318,33 +318,6 @@ TEST(ShardedReassembler, ShardsSpreadFlowsAndKeepTablesBalanced) {
   EXPECT_GT(low_bit_in_shard0[1], 800u);
 }
 
-TEST(ShardedReassembler, AnErrorInTheInputIsReportedAfterAllThreadsEnd) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    fmt::format("flowkit-sharded-cut-{}.pcap", ::testing::UnitTest::GetInstance()->random_seed());
-  const auto frames = read_all(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap");
-  {
-    PcapWriter writer(path.string(), frames.front().link_type);
-    for (const auto& f : frames) writer.write(f.view());
-    writer.close();
-  }
-  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 7);  // cut a record short
-  const auto [t, stats] = [&] {
-    Transcript transcript;
-    std::mutex m;
-    Collector a(transcript, m);
-    Collector b(transcript, m);
-    ShardedReassembler r(Config{}, 2, [&](std::size_t i) -> Handler& { return i == 0 ? a : b; });
-    SourceOptions options;
-    options.files = {path.string()};
-    auto source = PacketSource::open(options);
-    auto others = ShardedReassembler::open_readers(options, 1);
-    EXPECT_THROW(r.run(source, others), CaptureError);
-    return std::pair{transcript, r.stats()};
-  }();
-  EXPECT_GT(stats.packets, 0u);
-  std::filesystem::remove(path);
-}
-
 TEST(ShardedReassembler, IndexedRunAppliesTheFilter) {
   const std::string path = std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap";
   const Config config = midstream_config();
@@ -392,16 +365,16 @@ TEST(ShardedReassembler, IndexedRunLeavesOtherInputsToRun) {
   EXPECT_EQ(r.stats().packets, 0u);
 }
 
-TEST(ShardedReassembler, IndexedRunReportsDamageLikeASingleReader) {
+TEST(ShardedReassembler, DamageIsReportedLikeASingleReaderOnceAllThreadsEnd) {
   const auto path = std::filesystem::temp_directory_path() /
-                    fmt::format("flowkit-indexed-cut-{}.pcap", ::getpid());
+                    fmt::format("flowkit-sharded-cut-{}.pcap", ::getpid());
   const auto frames = read_all(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap");
   {
     PcapWriter writer(path.string(), frames.front().link_type);
     for (const auto& f : frames) writer.write(f.view());
     writer.close();
   }
-  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 7);
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 7);  // cut a record short
   std::string expected;
   std::size_t readable = 0;
   {
@@ -413,21 +386,29 @@ TEST(ShardedReassembler, IndexedRunReportsDamageLikeASingleReader) {
     }
   }
   ASSERT_FALSE(expected.empty());
-  Transcript transcript;
-  std::mutex m;
-  Collector a(transcript, m);
-  Collector b(transcript, m);
-  ShardedReassembler r(Config{}, 2, [&](std::size_t i) -> Handler& { return i == 0 ? a : b; });
-  SourceOptions options;
-  options.files = {path.string()};
-  auto source = PacketSource::open(options);
-  try {
-    r.run_indexed(source, {}, 4096);
-    ADD_FAILURE() << "no error";
-  } catch (const CaptureError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
+  for (const bool indexed : {false, true}) {
+    const char* how = indexed ? "sharing an index" : "each thread reading";
+    Transcript transcript;
+    std::mutex m;
+    Collector a(transcript, m);
+    Collector b(transcript, m);
+    ShardedReassembler r(Config{}, 2, [&](std::size_t i) -> Handler& { return i == 0 ? a : b; });
+    SourceOptions options;
+    options.files = {path.string()};
+    auto source = PacketSource::open(options);
+    try {
+      if (indexed) {
+        r.run_indexed(source, {}, 4096);
+      } else {
+        auto others = ShardedReassembler::open_readers(options, 1);
+        r.run(source, others);
+      }
+      ADD_FAILURE() << how << ": no error";
+    } catch (const CaptureError& e) {
+      EXPECT_EQ(std::string(e.what()), expected) << how;
+    }
+    EXPECT_EQ(r.stats().packets, readable) << how << ": every record before the damage is read";
   }
-  EXPECT_EQ(r.stats().packets, readable) << "every record before the damage is read";
   std::filesystem::remove(path);
 }
 

@@ -21,6 +21,8 @@ namespace flowkit {
 
 namespace {
 
+constexpr int kLinkTypeEthernet = 1;
+
 /// What the threads of one run_indexed() share.
 struct IndexedRun {
   detail::PcapChunkIndex& index;
@@ -207,7 +209,9 @@ bool ShardedReassembler::run_indexed(PacketSource& source, const std::function<v
       fd, files.front(), shards.size(),
       chunk_bytes == 0 ? detail::PcapChunkIndex::kDefaultChunkBytes : chunk_bytes);
   ::close(fd);  // the mapping keeps the file
-  if (!index) return false;
+  // Only Ethernet frames are placed by a quick look; with other links every shard would have to
+  // decode every frame, and dispatching serves better.
+  if (!index || index->link_type() != kLinkTypeEthernet) return false;
   std::optional<detail::BpfProgram> filter;
   if (!options.filter.empty()) filter.emplace().compile(options.filter, index->link_type(), 262144);
 

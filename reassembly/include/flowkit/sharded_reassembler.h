@@ -14,12 +14,12 @@
 
 namespace flowkit {
 
-/// Reassembles capture files on N threads without a dispatcher: every thread reads the inputs
-/// itself (mapped from the page cache, so a second reader costs little more than walking the
-/// record headers) and keeps only its shard of the flows (Config::shard). Nothing is copied or
-/// handed between threads, so the threads scale where a ParallelReassembler is held back by its
-/// one reading and dispatching thread. Files only: a live interface or standard input can be
-/// read once, and goes to a ParallelReassembler instead.
+/// Reassembles capture files on N threads without a dispatcher: each thread keeps only its
+/// shard of the flows (Config::shard). run_indexed() (one classic pcap file) lets the threads
+/// share an index of the file's records, so each reads only its own frames; run() gives every
+/// thread a reader of its own that walks all the inputs and skips other shards' frames after a
+/// look at their headers. Nothing is copied or handed between threads. Files only: a live
+/// interface or standard input can be read once, and goes to a ParallelReassembler instead.
 ///
 /// Both directions of a connection belong to the same shard. Each shard calls its own Handler
 /// from its own thread: anything handlers share must be synchronised by the caller. Connection
@@ -44,14 +44,15 @@ class ShardedReassembler {
   void run(PacketSource& source, std::span<PacketSource> others,
            const std::function<void()>& between = {});
 
-  /// The fast way for one classic pcap file (what `source` was opened on, alone): the threads
-  /// share the work of finding its records, chunk by chunk, and each visits only the frames of
-  /// its shard, so no thread walks the whole file. `source` itself is left unread, but
-  /// stopping it stops the run, and its progress() and filtered_out() follow the run. Shard 0
-  /// runs on the calling thread, `between` after each of its frames. Returns false, having read
-  /// nothing, for any other input (live, pcapng, several files, standard input, a file that
-  /// cannot be mapped): then use run(). Errors are those a sequential read reports, thrown once
-  /// all threads ended. `chunk_bytes` sets the unit of work (0: 1 MiB); tests use small ones.
+  /// The fast way for one classic pcap file of Ethernet frames (what `source` was opened on,
+  /// alone): the threads share the work of finding its records, chunk by chunk, and each
+  /// visits only the frames of its shard, so no thread walks the whole file. `source` itself
+  /// is left unread, but stopping it stops the run, and its progress() and filtered_out()
+  /// follow the run. Shard 0 runs on the calling thread, `between` after each of its frames.
+  /// Returns false, having read nothing, for any other input (live, pcapng, another link type,
+  /// several files, standard input, a file that cannot be mapped): then use run(). Errors are
+  /// those a sequential read reports, thrown once all threads ended. `chunk_bytes` sets the
+  /// unit of work (0: 1 MiB); tests use small ones.
   bool run_indexed(PacketSource& source, const std::function<void()>& between = {},
                    std::size_t chunk_bytes = 0);
 

@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
+#include <utility>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -100,8 +102,23 @@ struct Worker {
   std::unique_ptr<Batch> filling;
   std::thread thread;
   std::atomic<std::uint64_t> open_connections{0};  ///< published after each batch
+  /// A handler's exception, kept for the dispatching thread to rethrow; the worker then only
+  /// drains its queue so that the dispatcher never blocks on it.
+  std::exception_ptr error;
+  std::atomic<bool> failed{false};
 
   void run() {
+    try {
+      work();
+    } catch (...) {
+      error = std::current_exception();
+      failed.store(true, std::memory_order_release);
+      while (auto batch = queue.pop()) queue.recycle(std::move(batch));
+    }
+    open_connections.store(0, std::memory_order_relaxed);
+  }
+
+  void work() {
     while (auto batch = queue.pop()) {
       for (const auto& e : batch->entries) {
         if (e.tick) {
@@ -119,7 +136,6 @@ struct Worker {
       open_connections.store(reassembler.stats().open_connections(), std::memory_order_relaxed);
     }
     reassembler.finish();
-    open_connections.store(0, std::memory_order_relaxed);
   }
 };
 
@@ -144,7 +160,7 @@ struct ParallelReassembler::Impl {
     }
   }
 
-  ~Impl() { finish(); }
+  ~Impl() { finish_workers(); }
 
   std::size_t pick(const PacketInfo& pkt) const noexcept {
     return shard_of(symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key),
@@ -163,7 +179,21 @@ struct ParallelReassembler::Impl {
     w.filling = w.queue.fresh();
   }
 
+  /// A worker's handler threw: stop the others and rethrow it here, on the caller's thread.
+  void rethrow_failure() {
+    for (auto& w : workers) {
+      if (w->failed.load(std::memory_order_acquire)) {
+        finish_workers();
+        std::rethrow_exception(std::exchange(w->error, nullptr));
+      }
+    }
+  }
+
   void process(const RawFrame& frame) {
+    if (++frames_since_check >= kCheckEvery) {
+      frames_since_check = 0;
+      rethrow_failure();
+    }
     tick(frame.ts);
     detail::LinkView link;
     PacketInfo pkt;
@@ -224,6 +254,16 @@ struct ParallelReassembler::Impl {
   }
 
   void finish() {
+    finish_workers();
+    for (auto& w : workers) {
+      if (w->error) {
+        auto error = std::exchange(w->error, nullptr);
+        std::rethrow_exception(error);
+      }
+    }
+  }
+
+  void finish_workers() {
     if (finished) return;
     finished = true;
     for (auto& w : workers) {
@@ -234,6 +274,10 @@ struct ParallelReassembler::Impl {
       if (w->thread.joinable()) w->thread.join();
     }
   }
+
+  // How often process() looks for a failed worker (not a shared load per frame).
+  static constexpr unsigned kCheckEvery = 1024;
+  unsigned frames_since_check = 0;
 
   Config config;
   Stats dispatch_stats;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -411,6 +412,43 @@ TEST(ShardedReassembler, DamageIsReportedLikeASingleReaderOnceAllThreadsEnd) {
     EXPECT_EQ(r.stats().packets, readable) << how << ": every record before the damage is read";
   }
   std::filesystem::remove(path);
+}
+
+// A handler that fails on its third piece of data, as a tool's output might (disk full).
+class FailingHandler final : public Handler {
+ public:
+  std::size_t on_data(Connection& /*c*/, Direction /*d*/, const StreamChunk& chunk) override {
+    if (++calls_ == 3) throw std::runtime_error("handler failed");
+    return chunk.bytes.size();
+  }
+
+ private:
+  int calls_ = 0;
+};
+
+TEST(ParallelReassembler, AHandlersExceptionReachesTheCallerNotTerminate) {
+  const std::string path = std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap";
+  const auto frames = read_all(path);
+  std::vector<FailingHandler> handlers(2);
+  const auto handler_for = [&](std::size_t i) -> Handler& { return handlers[i]; };
+  {
+    ParallelReassembler r(midstream_config(), 2, handler_for);
+    EXPECT_THROW(
+        {
+          for (int round = 0; round < 100; ++round) {  // enough frames for process() to notice
+            for (const auto& f : frames) r.process(f.view());
+          }
+          r.finish();
+        },
+        std::runtime_error);
+  }  // and the destructor, after the failure, neither hangs nor throws
+  std::vector<FailingHandler> sharded_handlers(2);
+  ShardedReassembler s(midstream_config(), 2,
+                       [&](std::size_t i) -> Handler& { return sharded_handlers[i]; });
+  SourceOptions options;
+  options.files = {path};
+  auto source = PacketSource::open(options);
+  EXPECT_THROW(s.run_indexed(source, {}, 4096), std::runtime_error);
 }
 
 TEST(ParallelReassembler, SameAsSingleOnSharedCaptures) {

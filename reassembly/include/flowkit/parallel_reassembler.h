@@ -27,9 +27,12 @@ class ParallelReassembler {
   ParallelReassembler(const ParallelReassembler&) = delete;
   ParallelReassembler& operator=(const ParallelReassembler&) = delete;
 
-  /// Copies the frame to its worker's queue (blocks while that queue is full).
+  /// Copies the frame to its worker's queue (blocks while that queue is full). An exception a
+  /// handler threw on a worker's thread is rethrown here, soon after (the other workers are
+  /// stopped first), or at the latest by finish().
   void process(const RawFrame& frame);
-  /// Delivers everything queued, ends every connection (EndOfInput) and stops the workers.
+  /// Delivers everything queued, ends every connection (EndOfInput) and stops the workers;
+  /// rethrows a handler's exception.
   void finish();
 
   [[nodiscard]] std::size_t workers() const noexcept;

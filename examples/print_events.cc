@@ -43,8 +43,7 @@ int main(int argc, char** argv) {
     auto source = flowkit::PacketSource::open(options);
     PrintEvents printer;
     flowkit::Reassembler reassembler(flowkit::Config{}, printer);
-    while (auto frame = source.next()) reassembler.process(*frame);
-    reassembler.finish();
+    flowkit::reassemble(source, reassembler);
   } catch (const flowkit::CaptureError& e) {
     fmt::print(stderr, "print_events: {}\n", e.what());
     return 2;

@@ -104,8 +104,7 @@ int main(int argc, char** argv) {
     flowkit::Config config;
     config.tcp.midstream = true;  // a dumper wants every byte, handshake seen or not
     flowkit::Reassembler reassembler(config, dumper);
-    while (auto frame = source.next()) reassembler.process(*frame);
-    reassembler.finish();
+    flowkit::reassemble(source, reassembler);
     const auto& s = reassembler.stats();
     fmt::print(stderr, "{} packets, {} connections, {} bytes written, {} gaps\n", s.packets,
                s.connections_opened, s.stream_bytes_delivered, s.gaps);

@@ -60,8 +60,7 @@ int main(int argc, char** argv) {
     auto source = flowkit::PacketSource::open(options);
     Totals totals;
     flowkit::Reassembler reassembler(flowkit::Config{}, totals);
-    while (auto frame = source.next()) reassembler.process(*frame);
-    reassembler.finish();
+    flowkit::reassemble(source, reassembler);
     totals.print();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flow_summary: %s\n", e.what());

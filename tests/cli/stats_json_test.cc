@@ -23,8 +23,7 @@ TEST(StatsJson, CarriesTheCountersAndEveryDropReasonByName) {
   auto source = PacketSource::open(in);
   Handler nothing;
   Reassembler reassembler(Config{}, nothing);
-  while (auto frame = source.next()) reassembler.process(*frame);
-  reassembler.finish();
+  reassemble(source, reassembler);
   Stats stats = reassembler.stats();
   stats.drop(DropReason::TcpOutOfWindow);
   stats.drop(DropReason::TcpOutOfWindow);

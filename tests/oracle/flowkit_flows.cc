@@ -68,8 +68,7 @@ FlowkitFlows flowkit_flows(const std::string& pcap_path, const Config& config) {
   auto source = PacketSource::open(options);
   Collector collector;
   Reassembler reassembler(config, collector);
-  while (auto frame = source.next()) reassembler.process(*frame);
-  reassembler.finish();
+  reassemble(source, reassembler);
   return collector.take();
 }
 

@@ -37,8 +37,7 @@ TEST(SampleCapture, ReassemblesEveryConversation) {
   auto source = PacketSource::open(options);
   Recorder rec;
   Reassembler r(Config{}, rec);
-  while (auto frame = source.next()) r.process(*frame);
-  r.finish();
+  reassemble(source, r);
   EXPECT_EQ(r.stats().connections_opened, 6u);
   EXPECT_EQ(r.stats().connections_reset, 1u);
   EXPECT_EQ(r.stats().gaps, 0u);

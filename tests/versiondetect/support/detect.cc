@@ -30,8 +30,7 @@ std::vector<Sighting> detect_file(const std::string& path, const Config& config)
   Collector collector;
   Detector detector(collector);
   Reassembler reassembler(config, detector);
-  while (auto frame = source.next()) reassembler.process(*frame);
-  reassembler.finish();
+  reassemble(source, reassembler);
   return std::move(collector.sightings);
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
+
 namespace flowkit::cli::testing {
 
 struct CommandResult {
@@ -53,21 +55,8 @@ class Background {
 /// The value of `field` ("Uid", "Gid", "Groups", "CapEff") in /proc/PID/status, or "".
 std::string proc_status(pid_t pid, const std::string& field);
 
-/// A fresh directory, removed with its contents at the end.
-class TempDir {
- public:
-  TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir();
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
-    return path_ / name;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+/// The shared test support's temporary directory.
+using flowkit::testing::TempDir;
 
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& text);

@@ -15,9 +15,12 @@
 #include <fstream>
 #include <iterator>
 
+#include "temp_dir.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using flowkit::testing::TempDir;
 
 const std::string kFlowgrep = FLOWGREP_BINARY;
 const std::string kSample = std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap";
@@ -43,21 +46,6 @@ std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / fmt::format("flowgrep-cli-{}-{}", ::getpid(), counter_++)) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
 
 bool have(const char* program) {
   return run(fmt::format("command -v {} >/dev/null", program)).status == 0;

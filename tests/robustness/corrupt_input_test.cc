@@ -21,32 +21,12 @@
 #include "flowkit/reassembler.h"
 #include "packet_builder.h"
 #include "recorder.h"
+#include "temp_dir.h"
 
 namespace flowkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "flowkit-corrupt-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] std::string write(const std::string& name, const std::string& bytes) const {
-    const auto path = (path_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 /// Little-endian fields of hand-made capture files.
 class Bytes {
@@ -233,8 +213,7 @@ TEST(CorruptInput, LyingHeadersInASoundFileAreCountedDrops) {
   auto source = PacketSource::open(options);
   Recorder rec;
   Reassembler r(Config{}, rec);
-  while (auto frame = source.next()) r.process(*frame);
-  r.finish();
+  reassemble(source, r);
   const Stats& st = r.stats();
   EXPECT_EQ(rec.bytes(Direction::ToServer), "still reassembled");
   EXPECT_EQ(st.dropped(DropReason::Truncated), 6U);    // 3 cuts, IHL 15, offset 15, runaway

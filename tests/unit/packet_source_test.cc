@@ -18,28 +18,12 @@
 #include "flowkit/reassembler.h"
 #include "packet_builder.h"
 #include "recorder.h"
+#include "temp_dir.h"
 
 namespace flowkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            fmt::format("flowkit-src-{}-{}", ::getpid(), reinterpret_cast<std::uintptr_t>(this));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void write(const std::string& path, const std::vector<Frame>& frames, int link = 1) {
   PcapWriter w(path, link);

@@ -8,7 +8,6 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <unistd.h>
 
 #include "flowkit/capture_file.h"
 #include "flowkit/flow_key.h"
@@ -19,6 +18,7 @@
 #include "flowkit/sharded_reassembler.h"
 #include "decode/decoder.h"
 #include "packet_builder.h"
+#include "temp_dir.h"
 
 namespace flowkit::testing {
 namespace {
@@ -196,15 +196,10 @@ TEST(ParallelReassembler, FragmentedSegmentsReachTheirConnectionsWorker) {
   }
   expect_same(frames, "fragments");
   // The same frames from a file, read by sharded threads.
-  const auto path = std::filesystem::temp_directory_path() /
-                    fmt::format("flowkit-sharded-{}.pcap", ::testing::UnitTest::GetInstance()->random_seed());
-  {
-    PcapWriter writer(path.string(), frames.front().link_type);
-    for (const auto& f : frames) writer.write(f.view());
-    writer.close();
-  }
-  expect_same_sharded(path.string(), "fragments from a file");
-  std::filesystem::remove(path);
+  const TempDir dir;
+  const auto path = dir.file("fragments.pcap");
+  write_pcap(path, frames.front().link_type, views(frames));
+  expect_same_sharded(path, "fragments from a file");
 }
 
 TEST(ParallelReassembler, BrokenFramesAreCountedOnceWhateverTheShard) {
@@ -368,19 +363,15 @@ TEST(ShardedReassembler, IndexedRunLeavesOtherInputsToRun) {
 }
 
 TEST(ShardedReassembler, DamageIsReportedLikeASingleReaderOnceAllThreadsEnd) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    fmt::format("flowkit-sharded-cut-{}.pcap", ::getpid());
+  const TempDir dir;
+  const auto path = dir.file("cut.pcap");
   const auto frames = read_all(std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap");
-  {
-    PcapWriter writer(path.string(), frames.front().link_type);
-    for (const auto& f : frames) writer.write(f.view());
-    writer.close();
-  }
+  write_pcap(path, frames.front().link_type, views(frames));
   std::filesystem::resize_file(path, std::filesystem::file_size(path) - 7);  // cut a record short
   std::string expected;
   std::size_t readable = 0;
   {
-    auto reader = CaptureFileReader::open(path.string());
+    auto reader = CaptureFileReader::open(path);
     try {
       while (reader.next()) ++readable;
     } catch (const CaptureError& e) {
@@ -396,7 +387,7 @@ TEST(ShardedReassembler, DamageIsReportedLikeASingleReaderOnceAllThreadsEnd) {
     Collector b(transcript, m);
     ShardedReassembler r(Config{}, 2, [&](std::size_t i) -> Handler& { return i == 0 ? a : b; });
     SourceOptions options;
-    options.files = {path.string()};
+    options.files = {path};
     auto source = PacketSource::open(options);
     try {
       if (indexed) {
@@ -411,8 +402,7 @@ TEST(ShardedReassembler, DamageIsReportedLikeASingleReaderOnceAllThreadsEnd) {
     }
     EXPECT_EQ(r.stats().packets, readable) << how << ": every record before the damage is read";
   }
-  std::filesystem::remove(path);
-}
+  }
 
 // A handler that fails on its third piece of data, as a tool's output might (disk full).
 class FailingHandler final : public Handler {

@@ -19,6 +19,7 @@
 #include "flowkit/pcap_writer.h"
 #include "io/pcap_record.h"
 #include "packet_builder.h"
+#include "temp_dir.h"
 
 namespace flowkit::testing {
 namespace {
@@ -130,24 +131,13 @@ void expect_same_walk(const std::string& path, const std::string& what) {
   }
 }
 
-class TempPcap {
- public:
-  explicit TempPcap(const std::string& name)
-      : path_(fs::temp_directory_path() /
-              fmt::format("flowkit-index-{}-{}.pcap", name, ::getpid())) {}
-  ~TempPcap() { fs::remove(path_); }
-  TempPcap(const TempPcap&) = delete;
-  TempPcap& operator=(const TempPcap&) = delete;
-  void write(const std::vector<Frame>& frames) {
-    PcapWriter writer(path_.string(), frames.front().link_type);
-    for (const auto& f : frames) writer.write(f.view());
-    writer.close();
-  }
-  [[nodiscard]] std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+// Writes `frames` to `name` in `dir`; returns its path.
+std::string write_capture(const TempDir& dir, const std::string& name,
+                          const std::vector<Frame>& frames) {
+  const auto path = dir.file(name);
+  write_pcap(path, frames.front().link_type, views(frames));
+  return path;
+}
 
 // A few thousand frames of several connections, sizes varying so records straddle chunks.
 std::vector<Frame> busy_capture() {
@@ -182,11 +172,11 @@ std::string fake_record(std::uint32_t seconds, std::uint32_t caplen) {
 }
 
 TEST(PcapChunkIndex, ListsWhatTheSequentialReaderReads) {
-  TempPcap file("busy");
-  file.write(busy_capture());
-  expect_same_walk(file.path(), "busy capture");
+  const TempDir dir;
+  const auto path = write_capture(dir, "busy.pcap", busy_capture());
+  expect_same_walk(path, "busy capture");
   // Real records resynchronise: guesses are right (and kept) for nearly every chunk.
-  const auto got = indexed(file.path(), 2, 4096, true);
+  const auto got = indexed(path, 2, 4096, true);
   EXPECT_GT(got.counts.guesses_kept, 500u);
   EXPECT_LT(got.counts.guesses_wrong, got.counts.guesses_kept / 10);
 }
@@ -205,53 +195,53 @@ TEST(PcapChunkIndex, PayloadsImitatingRecordHeadersCostTimeNotCorrectness) {
     }
     frames.push_back(n % 2 == 0 ? s.client_send(payload) : s.server_send(payload));
   }
-  TempPcap file("imitations");
-  file.write(frames);
-  expect_same_walk(file.path(), "imitating payloads");
-  const auto got = indexed(file.path(), 2, 4096, true);
+  const TempDir dir;
+  const auto path = write_capture(dir, "imitations.pcap", frames);
+  expect_same_walk(path, "imitating payloads");
+  const auto got = indexed(path, 2, 4096, true);
   EXPECT_GT(got.counts.guesses_wrong, 100u) << "the false chains were never tried";
 }
 
 TEST(PcapChunkIndex, DamageIsReportedLikeTheSequentialReader) {
   const auto frames = busy_capture();
-  TempPcap file("damaged");
-  file.write(frames);
-  const auto size = fs::file_size(file.path());
-  const auto truth = sequential(file.path());
+  const TempDir dir;
+  const auto path = write_capture(dir, "damaged.pcap", frames);
+  const auto size = fs::file_size(path);
+  const auto truth = sequential(path);
   ASSERT_TRUE(truth.error.empty());
   ASSERT_GT(truth.offsets.size(), 1000u);
 
   // Cut inside a record, inside a record header, and an absurd length in the middle.
-  fs::resize_file(file.path(), size - 7);
-  expect_same_walk(file.path(), "cut in a record");
-  EXPECT_NE(sequential(file.path()).error.find("truncated packet record"), std::string::npos);
+  fs::resize_file(path, size - 7);
+  expect_same_walk(path, "cut in a record");
+  EXPECT_NE(sequential(path).error.find("truncated packet record"), std::string::npos);
 
-  fs::resize_file(file.path(), truth.offsets.back() + 5);
-  expect_same_walk(file.path(), "cut in a record header");
-  EXPECT_NE(sequential(file.path()).error.find("truncated record header"), std::string::npos);
+  fs::resize_file(path, truth.offsets.back() + 5);
+  expect_same_walk(path, "cut in a record header");
+  EXPECT_NE(sequential(path).error.find("truncated record header"), std::string::npos);
 
-  file.write(frames);
+  ASSERT_EQ(write_capture(dir, "damaged.pcap", frames), path);
   {
     const auto at = truth.offsets[truth.offsets.size() / 2];
-    const int fd = ::open(file.path().c_str(), O_WRONLY);
+    const int fd = ::open(path.c_str(), O_WRONLY);
     ASSERT_GE(fd, 0);
     const std::uint32_t absurd = 0x7fffffff;
     ASSERT_EQ(::pwrite(fd, &absurd, sizeof absurd, static_cast<off_t>(at + 8)), 4);
     ::close(fd);
   }
-  expect_same_walk(file.path(), "absurd length");
-  EXPECT_NE(sequential(file.path()).error.find("is absurd"), std::string::npos);
+  expect_same_walk(path, "absurd length");
+  EXPECT_NE(sequential(path).error.find("is absurd"), std::string::npos);
 }
 
 TEST(PcapChunkIndex, EmptyAndTinyFiles) {
-  TempPcap file("tiny");
+  const TempDir dir;
   std::vector<Frame> one;
   TcpSession s;
   one.push_back(s.syn());
-  file.write(one);
-  expect_same_walk(file.path(), "one record");
-  fs::resize_file(file.path(), detail::kPcapFileHeaderSize);
-  expect_same_walk(file.path(), "header only");
+  const auto path = write_capture(dir, "tiny.pcap", one);
+  expect_same_walk(path, "one record");
+  fs::resize_file(path, detail::kPcapFileHeaderSize);
+  expect_same_walk(path, "header only");
 }
 
 TEST(PcapChunkIndex, LeavesOtherFormatsToTheSequentialReader) {
@@ -262,14 +252,9 @@ TEST(PcapChunkIndex, LeavesOtherFormatsToTheSequentialReader) {
     ::close(fd);
     return refused;
   };
-  TempPcap file("other");
-  {
-    std::FILE* f = std::fopen(file.path().c_str(), "wb");
-    ASSERT_NE(f, nullptr);
-    std::fputs("<!DOCTYPE html> not a capture, but long enough to have a header", f);
-    std::fclose(f);
-  }
-  EXPECT_TRUE(refuse(file.path()));
+  const TempDir dir;
+  EXPECT_TRUE(
+      refuse(dir.write("other.pcap", "<!DOCTYPE html> not a capture, but long enough to have a header")));
   EXPECT_TRUE(refuse("/dev/null"));
   const fs::path pcapng = fs::path(FLOWKIT_SHARED_PCAPS) / "chrissanders__http_espn.pcapng";
   if (fs::exists(pcapng)) {

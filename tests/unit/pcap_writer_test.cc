@@ -16,9 +16,12 @@
 #include <fmt/format.h>
 
 #include "flowkit/capture_file.h"
+#include "temp_dir.h"
 
 namespace flowkit {
 namespace {
+
+using testing::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -27,25 +30,6 @@ static_assert(std::is_nothrow_move_constructible_v<PcapWriter>);
 static_assert(std::is_nothrow_move_assignable_v<PcapWriter>);
 static_assert(!std::is_copy_constructible_v<CaptureFileReader>);
 static_assert(std::is_nothrow_move_constructible_v<CaptureFileReader>);
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "flowkit-writer-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

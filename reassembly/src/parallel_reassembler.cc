@@ -179,10 +179,11 @@ struct ParallelReassembler::Impl {
     w.filling = w.queue.fresh();
   }
 
-  /// A worker's handler threw: stop the others and rethrow it here, on the caller's thread.
+  /// A worker's handler threw: stop the others and rethrow it here, on the caller's thread
+  /// (once: after that the worker counts as stopped).
   void rethrow_failure() {
     for (auto& w : workers) {
-      if (w->failed.load(std::memory_order_acquire)) {
+      if (w->failed.load(std::memory_order_acquire) && w->error) {
         finish_workers();
         std::rethrow_exception(std::exchange(w->error, nullptr));
       }
@@ -255,12 +256,7 @@ struct ParallelReassembler::Impl {
 
   void finish() {
     finish_workers();
-    for (auto& w : workers) {
-      if (w->error) {
-        auto error = std::exchange(w->error, nullptr);
-        std::rethrow_exception(error);
-      }
-    }
+    rethrow_failure();
   }
 
   void finish_workers() {

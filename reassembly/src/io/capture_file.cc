@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "io/pcap_record.h"
+#include "io/prefetch.h"
 
 namespace flowkit {
 namespace {
@@ -39,7 +40,6 @@ constexpr std::size_t kBufferSize = std::size_t{1} << 21;
 // of read() into a buffer (no copy), and the window bounds how much of the file counts in RSS.
 constexpr std::size_t kWindowSize = std::size_t{16} << 20;
 constexpr std::size_t kPrefetchDistance = 4096;
-constexpr std::size_t kCacheLine = 64;
 constexpr std::uint32_t kMaxBlockBytes = kMaxRecordBytes + 4096;
 
 constexpr std::uint32_t kSectionHeaderBlock = 0x0A0D0D0A;
@@ -321,7 +321,7 @@ class CaptureFileReader::Impl {
     if (!mapped_) return;
     const std::size_t target = std::min(begin_ + kPrefetchDistance, end_);
     if (prefetched_ < begin_) prefetched_ = begin_;
-    for (; prefetched_ < target; prefetched_ += kCacheLine) __builtin_prefetch(data_ + prefetched_);
+    prefetched_ = detail::prefetch_lines(data_, prefetched_, target);
   }
 
   void unmap() noexcept {

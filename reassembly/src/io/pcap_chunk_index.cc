@@ -12,6 +12,7 @@
 #include "decode/decoder.h"
 #include "flowkit/capture_file.h"
 #include "flowkit/flow_key.h"
+#include "io/prefetch.h"
 
 namespace flowkit::detail {
 namespace {
@@ -27,7 +28,6 @@ constexpr std::uint32_t kPlausibleSpanDays = 3660;
 constexpr std::size_t kSlotsPerShard = 4;
 constexpr std::size_t kSpareSlots = 4;
 constexpr std::uint64_t kPrefetchDistance = 16384;
-constexpr std::uint64_t kCacheLine = 64;
 // Pages of finished chunks are dropped this many chunks at a time: each drop interrupts the
 // other threads to flush their TLBs.
 constexpr std::size_t kDropEvery = 16;
@@ -102,26 +102,30 @@ std::uint64_t PcapChunkIndex::chunk_end(std::size_t c) const noexcept {
   return std::min<std::uint64_t>(std::uint64_t{c + 1} * chunk_bytes_, size_);
 }
 
-bool PcapChunkIndex::plausible(std::uint64_t at) const noexcept {
-  if (size_ - at < kPcapRecordHeaderSize) return false;
+std::optional<std::uint64_t> PcapChunkIndex::after_plausible(std::uint64_t at) const noexcept {
+  if (size_ - at < kPcapRecordHeaderSize) return std::nullopt;
   const auto h = PcapRecordHeader::read(order_, base_ + at);
   const std::uint32_t fraction_limit = nanosecond_ ? 1'000'000'000 : 1'000'000;
   const std::uint64_t earliest =
       first_seconds_ > kSecondsPerDay ? first_seconds_ - kSecondsPerDay : 0;
   const std::uint64_t latest =
       std::uint64_t{first_seconds_} + std::uint64_t{kSecondsPerDay} * kPlausibleSpanDays;
-  return h.caplen <= plausible_caplen_ && h.caplen <= h.wire_length &&
-         h.wire_length <= kMaxPlausibleWireLength && h.fraction < fraction_limit &&
-         h.seconds >= earliest && h.seconds <= latest &&
-         size_ - at - kPcapRecordHeaderSize >= h.caplen;
+  const bool plausible = h.caplen <= plausible_caplen_ && h.caplen <= h.wire_length &&
+                         h.wire_length <= kMaxPlausibleWireLength && h.fraction < fraction_limit &&
+                         h.seconds >= earliest && h.seconds <= latest &&
+                         size_ - at - kPcapRecordHeaderSize >= h.caplen;
+  if (!plausible) return std::nullopt;
+  return at + kPcapRecordHeaderSize + h.caplen;
 }
 
 std::uint64_t PcapChunkIndex::resync(std::size_t c) const noexcept {
   for (std::uint64_t at = chunk_begin(c); at < chunk_end(c); ++at) {
     std::uint64_t next = at;
     int chained = 0;
-    while (chained < kResyncChain && next != size_ && plausible(next)) {
-      next += kPcapRecordHeaderSize + PcapRecordHeader::read(order_, base_ + next).caplen;
+    while (chained < kResyncChain && next != size_) {
+      const auto after = after_plausible(next);
+      if (!after) break;
+      next = *after;
       ++chained;
     }
     if (chained == kResyncChain || (chained > 0 && next == size_)) return at;
@@ -156,10 +160,7 @@ void PcapChunkIndex::walk(std::size_t c, std::uint64_t start, bool exact, Slot& 
   // chunk in ahead of the walk (the shards read the frames soon after, from the cache).
   std::uint64_t prefetched = at;
   while (at < stop) {
-    for (const std::uint64_t target = std::min(at + kPrefetchDistance, size_); prefetched < target;
-         prefetched += kCacheLine) {
-      __builtin_prefetch(base_ + prefetched);
-    }
+    prefetched = prefetch_lines(base_, prefetched, std::min(at + kPrefetchDistance, size_));
     const std::uint64_t left = size_ - at;
     if (left < kPcapRecordHeaderSize) {
       irregular(truncated_record_header_error(at, kPcapRecordHeaderSize, left));

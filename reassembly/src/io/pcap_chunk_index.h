@@ -6,11 +6,13 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "flowkit/raw_frame.h"
 #include "io/pcap_record.h"
+#include "io/prefetch.h"
 
 namespace flowkit::detail {
 
@@ -76,7 +78,7 @@ class PcapChunkIndex {
   void prefetch_all(std::uint64_t offset) const noexcept {
     const std::uint64_t end =
         offset + kPcapRecordHeaderSize + PcapRecordHeader::read(order_, base_ + offset).caplen;
-    for (std::uint64_t line = offset + 64; line < end; line += 64) __builtin_prefetch(base_ + line);
+    prefetch_lines(base_, offset + kCacheLine, end);
   }
   /// How the chunks were found: walked from a known start, or guessed (and the guess kept or
   /// found wrong and walked again).
@@ -114,7 +116,8 @@ class PcapChunkIndex {
   void walk(std::size_t c, std::uint64_t start, bool exact, Slot& slot) const;
   /// The first offset in chunk `c` where kResyncChain plausible record headers chain.
   [[nodiscard]] std::uint64_t resync(std::size_t c) const noexcept;
-  [[nodiscard]] bool plausible(std::uint64_t at) const noexcept;
+  /// Where the next record starts if the bytes at `at` make a plausible record header.
+  [[nodiscard]] std::optional<std::uint64_t> after_plausible(std::uint64_t at) const noexcept;
   /// Under the lock: commits what can be, or walks one chunk (unlocking while it does).
   /// False when there was nothing to do but wait.
   bool advance(std::unique_lock<std::mutex>& lock);

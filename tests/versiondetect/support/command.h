@@ -3,17 +3,17 @@
 #include <string>
 #include <vector>
 
+#include "process.h"
+
 namespace flowkit::versiondetect::testing {
 
-/// The outcome of running a program.
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using flowkit::testing::CommandResult;
 
-/// Runs `argv` (no shell), capturing standard output and standard error.
-CommandResult run_command(const std::vector<std::string>& argv);
+/// Runs `argv` (no shell, standard input from /dev/null), capturing standard output and
+/// standard error.
+inline CommandResult run_command(const std::vector<std::string>& argv) {
+  return flowkit::testing::run(argv);
+}
 
 /// Splits text into lines (without the LF).
 std::vector<std::string> split_lines(const std::string& text);

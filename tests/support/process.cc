@@ -1,4 +1,4 @@
-#include "command.h"
+#include "process.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace flowkit::cli::testing {
+namespace flowkit::testing {
 
 namespace {
 
@@ -123,4 +123,4 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-}  // namespace flowkit::cli::testing
+}  // namespace flowkit::testing

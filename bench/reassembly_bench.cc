@@ -1,15 +1,19 @@
 // bench_flowkit: reassembles a capture with flowkit, reading every delivered byte (they are
 // summed, so nothing can be optimised away), and prints the throughput.
 //
-//   bench_flowkit [--mode reassemble|read] [--threads N] [--dispatch] [--plain-sum]
+//   bench_flowkit [--mode reassemble|read] [--threads N] [--dispatch] [--indexed] [--plain-sum]
 //                 [--midstream] FILE
+//   bench_flowkit --mode spin [--threads N]
 //
 // --mode read only reads the file and touches every captured byte: the floor any tool pays.
+// --mode spin is the control for thread scaling: a fixed amount of arithmetic (no memory)
+// shared by N threads, so 1 against 2 threads shows what the machine's cores give at best.
 // --threads N (N >= 2) reassembles with a ShardedReassembler (threads share an index of a
 // classic pcap's records and each reads its share of the flows; other files: every thread
 // reads the file), or with --dispatch a ParallelReassembler (one thread reads and hands
 // frames to N workers); one byte-summing handler per thread. 1 (the default) is the plain
-// single-threaded Reassembler. --plain-sum sums with the earlier plain byte loop.
+// single-threaded Reassembler; --indexed reads it as the tools do with one thread (one shard
+// over the file's record index). --plain-sum sums with the earlier plain byte loop.
 // The last line is machine-readable for bench/run.sh:
 //   RESULT tool=flowkit packets=N bytes=N seconds=S delivered=N checksum=N ...
 #include <fmt/format.h>
@@ -21,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -181,10 +186,31 @@ Totals reassemble_sharded(flowkit::PacketSource& source, const flowkit::SourceOp
   return sum_readers(readers, reassembler.stats());
 }
 
+// The scaling control: `threads` threads share kSpinSteps steps of a dependent multiply chain
+// that lives in registers, so nothing but the cores themselves limits how it scales.
+Totals spin(std::size_t threads) {
+  constexpr std::uint64_t kSpinSteps = std::uint64_t{1} << 28;
+  std::vector<std::uint64_t> results(threads);
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&results, t, steps = kSpinSteps / threads] {
+        std::uint64_t x = t + 1;
+        for (std::uint64_t i = 0; i < steps; ++i) x = x * 0x9e3779b97f4a7c15ULL + i;
+        results[t] = x;
+      });
+    }
+  }
+  Totals t;
+  for (const auto r : results) t.checksum += r;
+  return t;
+}
+
 int usage() {
   fmt::print(stderr,
-             "usage: bench_flowkit [--mode reassemble|read] [--threads N] [--dispatch] [--plain-sum] "
-             "[--midstream] FILE\n");
+             "usage: bench_flowkit [--mode reassemble|read] [--threads N] [--dispatch] [--indexed] "
+             "[--plain-sum] [--midstream] FILE\n"
+             "       bench_flowkit --mode spin [--threads N]\n");
   return 2;
 }
 
@@ -195,6 +221,7 @@ int main(int argc, char** argv) {
   std::string path;
   bool midstream = false;
   bool dispatch = false;
+  bool indexed = false;
   int threads = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -204,6 +231,8 @@ int main(int argc, char** argv) {
       threads = std::atoi(argv[++i]);
     } else if (arg == "--dispatch") {
       dispatch = true;
+    } else if (arg == "--indexed") {
+      indexed = true;
     } else if (arg == "--plain-sum") {
       g_plain_sum = true;
     } else if (arg == "--midstream") {
@@ -214,8 +243,18 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (path.empty() || (mode != "reassemble" && mode != "read") || threads < 1 || threads > 64) {
+  if ((path.empty() && mode != "spin") || (mode != "reassemble" && mode != "read" && mode != "spin") ||
+      threads < 1 || threads > 64) {
     return usage();
+  }
+  if (mode == "spin") {
+    const auto started = std::chrono::steady_clock::now();
+    const Totals t = spin(static_cast<std::size_t>(threads));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    fmt::print("spin, {} threads: {:.3f} s\nRESULT tool=spin-{}threads seconds={:.3f} checksum={}\n",
+               threads, seconds, threads, seconds, t.checksum);
+    return 0;
   }
 
   try {
@@ -225,7 +264,7 @@ int main(int argc, char** argv) {
     auto source = flowkit::PacketSource::open(options);
     const auto n = static_cast<std::size_t>(threads);
     const Totals t = mode == "read" ? read_only(source)
-                     : threads == 1 && !dispatch ? reassemble(source, midstream)
+                     : threads == 1 && !dispatch && !indexed ? reassemble(source, midstream)
                      : dispatch     ? reassemble_dispatched(source, midstream, n)
                                     : reassemble_sharded(source, options, midstream, n);
     const double seconds =

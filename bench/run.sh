@@ -160,8 +160,12 @@ run_job() {
   for a in "${words[@]}"; do args+=("${a//OUTDIR/$scratch/out}"); done
   rm -rf "$scratch"
   mkdir -p "$scratch/out"
+  # Wall time from bash's microsecond clock: /usr/bin/time's %e has 10 ms steps, too coarse
+  # for runs of a tenth of a second (it still gives the peak RSS and the CPU times).
+  local started=$EPOCHREALTIME
   /usr/bin/time -f '%e %M %U %S' -o "$logs/$name.time" "${args[@]}" \
     >"$logs/$name.out" 2>"$logs/$name.err" || rc=$?
+  local ended=$EPOCHREALTIME
   rm -rf "$scratch"
   # grep-like tools exit 1 when nothing matched
   if [ "$rc" -gt 1 ]; then
@@ -170,6 +174,7 @@ run_job() {
     exit 1
   fi
   read -r e m u s <<<"$(tail -1 "$logs/$name.time")"
+  e=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.4f", b - a }')
   echo "$name $(basename "${captures_of[$name]}") round=$round wall=$e rss_kb=$m user=$u sys=$s" >>"$runs_log"
   walls[$name]+=" $e"
   cpus[$name]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
@@ -177,7 +182,7 @@ run_job() {
 }
 
 median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END {
-  if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  if (NR % 2) printf "%.4f", v[(NR + 1) / 2]; else printf "%.4f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 minimum() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | sed -n 1p; }
 
 # Rounds interleave the tools, so that load from other jobs on a shared machine spreads over
@@ -215,6 +220,10 @@ if "$flowgrep" --help 2>/dev/null | grep -q -- --threads; then flowgrep_threads=
 job flowkit-read "$big" "$bench_flowkit" --mode read "$big"
 job libpcap-read "$big" "$bench_libnids" --mode pcap "$big"
 job flowkit "$big" "$bench_flowkit" "$big"
+# What the tools do with one thread and one pcap file: one shard over the file's record index.
+indexed_available=0
+if "$bench_flowkit" --indexed --mode read "$small" >/dev/null 2>&1; then indexed_available=1; fi
+[ "$indexed_available" -eq 1 ] && job flowkit-indexed "$big" "$bench_flowkit" --indexed "$big"
 if [ "$threads_available" -eq 1 ]; then
   # Two ways to use two cores: the threads share an index of the file's records and each
   # reads only its shard's frames (what the tools do with one pcap file), or one thread reads
@@ -223,6 +232,15 @@ if [ "$threads_available" -eq 1 ]; then
   job flowkit-2threads-dispatch "$big" "$bench_flowkit" --threads 2 --dispatch "$big"
 fi
 job libnids "$big" "$bench_libnids" --streams $((2 * connections)) "$big"
+# The control for thread scaling: fixed arithmetic in registers shared by 1 or 2 threads shows
+# what the machine's two cores give at best at that moment (virtual cores may share more than
+# their caches with other tenants).
+spin_available=0
+if "$bench_flowkit" --mode spin --threads 1 >/dev/null 2>&1; then spin_available=1; fi
+if [ "$spin_available" -eq 1 ]; then
+  job spin-1thread "$big" "$bench_flowkit" --mode spin --threads 1
+  job spin-2threads "$big" "$bench_flowkit" --mode spin --threads 2
+fi
 # The earlier callback (a plain byte loop costing 2.2 instructions per byte), for comparison.
 job flowkit-plain "$big" "$bench_flowkit" --plain-sum "$big"
 job libnids-plain "$big" "$bench_libnids" --plain-sum --streams $((2 * connections)) "$big"
@@ -288,7 +306,7 @@ row() {  # row NAME LABEL COUNTERPART [NEEDLES]: medians, the best wall time, th
   fi
   awk -v l="$label" -v w="${wall[$name]}" -v bw="${wall_best[$name]}" -v c="${cpu[$name]}" \
       -v r="${rss[$name]}" -v p="$row_packets" -v b="$row_bytes" -v vs="$vs" -v f="$found" 'BEGIN {
-    printf "| %-30s | %7.2f | %7.2f | %7.2f | %7.3f | %6.2f | %8.1f | %-5s | %-16s |\n",
+    printf "| %-30s | %7.3f | %7.3f | %7.2f | %7.3f | %6.2f | %8.1f | %-5s | %-16s |\n",
            l, w, bw, c, p / w / 1e6, b * 8 / w / 1e9, r / 1024, vs, f }'
 }
 
@@ -331,6 +349,7 @@ rule="|--------------------------------|---------|---------|---------|---------|
   row flowkit-read "read+touch bytes: flowkit" flowkit
   row libpcap-read "read+touch bytes: libpcap" flowkit
   row flowkit "flowkit reassembly" flowkit
+  [ "$indexed_available" -eq 1 ] && row flowkit-indexed "  1 thread, indexed (tools)" flowkit
   if [ "$threads_available" -eq 1 ]; then
     row flowkit-2threads "flowkit reassembly, 2 threads" flowkit
     row flowkit-2threads-dispatch "  2 threads, dispatching" flowkit
@@ -398,6 +417,10 @@ rule="|--------------------------------|---------|---------|---------|---------|
        "$([ "$fg_split" = "$n_split" ] && echo MET || echo "NOT MET")"
   if [ "$threads_available" -eq 1 ]; then
     speedup "2 threads >= 1.7x one thread" flowkit-2threads flowkit 1.7
+    [ "$indexed_available" -eq 1 ] && speedup "  against the tools' one thread (indexed)" \
+      flowkit-2threads flowkit-indexed 1.7
+    [ "$spin_available" -eq 1 ] && speedup "  control: the machine's own 2 threads against one (arithmetic only)" \
+      spin-2threads spin-1thread 1.7
     speedup "  2 threads with one reading and dispatching (live capture's way)" \
       flowkit-2threads-dispatch flowkit 1.7
     [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep, 2 threads against one" flowgrep-2threads flowgrep 1.7

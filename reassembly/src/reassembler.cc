@@ -159,13 +159,8 @@ Reassembler& Reassembler::operator=(Reassembler&&) noexcept = default;
 
 void Reassembler::process(const RawFrame& frame) { impl_->process(frame); }
 
-void detail::prefetch_flow(Reassembler& reassembler, std::size_t hash, int stage) {
-  auto& table = reassembler.impl_->tcp.table();
-  if (stage == 0) {
-    table.prefetch_bucket(hash);
-  } else {
-    table.prefetch_node(hash);
-  }
+detail::ConnectionTable& detail::connection_table(Reassembler& reassembler) noexcept {
+  return reassembler.impl_->tcp.table();
 }
 
 void detail::process_placed(Reassembler& reassembler, const RawFrame& frame) {

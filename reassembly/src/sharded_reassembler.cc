@@ -14,6 +14,7 @@
 
 #include "flowkit/capture_file.h"
 #include "flowkit/reassembler.h"
+#include "flow/connection_table.h"
 #include "io/bpf_program.h"
 #include "io/pcap_chunk_index.h"
 
@@ -65,6 +66,7 @@ struct ShardedReassembler::Impl {
     constexpr auto kOffset = ~detail::PcapChunkIndex::kUnplaced;
     auto& index = run.index;
     auto& shard = shards[i];
+    auto& table = detail::connection_table(shard);
     std::uint64_t frames = 0;
     std::uint64_t filtered = 0;
     for (std::size_t c = 0;; ++c) {
@@ -80,12 +82,12 @@ struct ShardedReassembler::Impl {
         }
         if (n + kWholeAhead < records.size()) index.prefetch_all(records[n + kWholeAhead] & kOffset);
         // The walk hashed each placed frame's flow: its connection is asked for early too
-        // (measured: 9 % less CPU with two threads).
+        // (measured: 9 % less CPU with two threads; 5 % more once every line of the node was).
         if (n + kFirstLineAhead < records.size() && hashes[n + kFirstLineAhead] != 0) {
-          detail::prefetch_flow(shard, hashes[n + kFirstLineAhead], 0);
+          table.prefetch_bucket(hashes[n + kFirstLineAhead]);
         }
         if (n + kWholeAhead < records.size() && hashes[n + kWholeAhead] != 0) {
-          detail::prefetch_flow(shard, hashes[n + kWholeAhead], 1);
+          table.prefetch_node(hashes[n + kWholeAhead]);
         }
         const RawFrame frame = index.frame_at(records[n] & kOffset);
         if (run.filter != nullptr && !run.filter->matches(frame)) {

@@ -15,12 +15,12 @@ namespace flowkit {
 
 class Reassembler;
 namespace detail {
+class ConnectionTable;
 /// For a shard whose frames were already placed by their flow hash (PcapChunkIndex): skips the
 /// shard's own look at the frame.
 void process_placed(Reassembler& reassembler, const RawFrame& frame);
-/// Cache hints for a frame of flow `hash` (symmetric_hash) coming soon: stage 0 asks for its
-/// table bucket, stage 1 (some frames later, the bucket cached) for its connection.
-void prefetch_flow(Reassembler& reassembler, std::size_t hash, int stage);
+/// The reassembler's TCP connection table, for cache hints ahead of frames already placed.
+ConnectionTable& connection_table(Reassembler& reassembler) noexcept;
 }  // namespace detail
 
 /// A userland TCP/IP stack: decodes frames, defragments IP, reassembles TCP streams and calls
@@ -59,7 +59,7 @@ class Reassembler {
 
  private:
   friend void detail::process_placed(Reassembler& reassembler, const RawFrame& frame);
-  friend void detail::prefetch_flow(Reassembler& reassembler, std::size_t hash, int stage);
+  friend detail::ConnectionTable& detail::connection_table(Reassembler& reassembler) noexcept;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -33,7 +33,7 @@ class ConnectionTable {
   [[nodiscard]] ConnectionNode* oldest(TimerClass timer) noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return set_.size(); }
   /// Cache hints for a lookup coming soon: the bucket of `hash`, then (once that is cached)
-  /// the first node in it.
+  /// the whole of the first node in it (a packet reads most of its lines).
   void prefetch_bucket(std::size_t hash) const noexcept {
     __builtin_prefetch(&buckets_[hash & (buckets_.size() - 1)]);
   }
@@ -42,9 +42,9 @@ class ConnectionTable {
     const auto it = set_.begin(index);
     if (it == set_.end(index)) return;
     const auto* node = reinterpret_cast<const char*>(&*it);
-    __builtin_prefetch(node);
-    __builtin_prefetch(node + 64);
-    __builtin_prefetch(node + 128);
+    for (std::size_t at = 0; at < sizeof(ConnectionNode) + kLine; at += kLine) {
+      __builtin_prefetch(node + at);
+    }
   }
   /// Every node, in no particular order; `visit` may not erase.
   template <class Visit>
@@ -55,6 +55,7 @@ class ConnectionTable {
   }
 
  private:
+  static constexpr std::size_t kLine = 64;
   struct NodeHash {
     std::size_t operator()(const ConnectionNode& n) const noexcept { return n.hash; }
   };

@@ -71,10 +71,10 @@ void stop_on_signals(PacketSource& source);
 /// True once SIGINT or SIGTERM arrived (after stop_on_signals).
 [[nodiscard]] bool interrupted() noexcept;
 
-/// Runs `source` through one Reassembler when there is one handler; with more, through a
-/// ShardedReassembler sharing the index of a single classic pcap file (run_indexed), or else a
-/// ParallelReassembler with one worker per handler. Either way each handler is called from its
-/// own thread. Returns the totals. `progress` (optional) is updated from this thread and
+/// Runs `source` through a ShardedReassembler with one shard per handler over the index of a
+/// single classic pcap file of Ethernet frames (run_indexed); any other input through one
+/// Reassembler when there is one handler, or else a ParallelReassembler with one worker per
+/// handler. Either way each handler is called from its own thread. Returns the totals. `progress` (optional) is updated from this thread and
 /// finished when the input ends (sharded: once the connections still open are flushed).
 Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
           Progress* progress = nullptr);

@@ -75,7 +75,9 @@ struct ShardedReassembler::Impl {
       if (chunk == nullptr) break;
       const auto& records = chunk->records[i];
       const auto& hashes = chunk->hashes[i];
-      frames_read.fetch_add(records.size(), std::memory_order_relaxed);
+      // Unplaced frames are listed for every shard: the lead one counts them.
+      frames_read.fetch_add(records.size() - (i == 0 ? 0 : chunk->unplaced),
+                            std::memory_order_relaxed);
       for (std::size_t n = 0; n < records.size(); ++n) {
         if (n + kFirstLineAhead < records.size()) {
           index.prefetch(records[n + kFirstLineAhead] & kOffset);
@@ -217,6 +219,7 @@ bool ShardedReassembler::run_indexed(PacketSource& source, const std::function<v
   std::optional<detail::BpfProgram> filter;
   if (!options.filter.empty()) filter.emplace().compile(options.filter, index->link_type(), 262144);
 
+  source.read_elsewhere(0, 0);  // its progress shows the file as being read from here on
   IndexedRun run{*index, filter ? &*filter : nullptr, source, {}, 0,
                  std::vector<std::exception_ptr>(shards.size())};
   // A handler's exception stops every shard; damage in the file is met by each in turn.

@@ -132,6 +132,10 @@ TEST_P(Tools, ProgressFlagForcesTheLine) {
   const auto threads = run(command({"-r", kSample, kSample, "--progress", "--threads", "2"}));
   EXPECT_EQ(threads.exit_code, GetParam().success) << threads.err;
   EXPECT_TRUE(threads.err.starts_with("\rfile 2/2  100.0%  126 packets  ")) << threads.err;
+  // One file with several threads: read through its record index, not by the source itself.
+  const auto indexed = run(command({"-r", kSample, "--progress", "--threads", "2"}));
+  EXPECT_EQ(indexed.exit_code, GetParam().success) << indexed.err;
+  EXPECT_TRUE(indexed.err.starts_with("\rfile 1/1  100.0%  63 packets  ")) << indexed.err;
 }
 
 TEST_P(Tools, QuietSilencesProgressAndStatistics) {

@@ -105,6 +105,7 @@ class PacketSource::Impl {
   [[nodiscard]] std::uint64_t filtered_out() const noexcept { return filtered_out_; }
   [[nodiscard]] const SourceOptions& options() const noexcept { return options_; }
   void read_elsewhere(std::uint64_t bytes_done, std::uint64_t filtered_out) noexcept {
+    opened_ = std::max<std::size_t>(opened_, 1);  // the only file is being read, elsewhere
     bytes_elsewhere_ = bytes_done;
     filtered_out_ = filtered_out;
   }

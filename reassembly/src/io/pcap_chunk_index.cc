@@ -139,6 +139,7 @@ void PcapChunkIndex::walk(std::size_t c, std::uint64_t start, bool exact, Slot& 
   for (auto& list : chunk.records) list.clear();
   chunk.hashes.resize(shards_);
   for (auto& list : chunk.hashes) list.clear();
+  chunk.unplaced = 0;
   chunk.last_ts = {};
   chunk.error = nullptr;
   chunk.last = false;
@@ -182,6 +183,7 @@ void PcapChunkIndex::walk(std::size_t c, std::uint64_t start, bool exact, Slot& 
       chunk.records[shard].push_back(at);
       chunk.hashes[shard].push_back(*hash);
     } else {
+      ++chunk.unplaced;
       for (auto& list : chunk.records) list.push_back(at | kUnplaced);
       for (auto& list : chunk.hashes) list.push_back(0);
     }

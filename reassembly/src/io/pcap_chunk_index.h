@@ -39,6 +39,7 @@ class PcapChunkIndex {
     std::vector<std::vector<std::uint64_t>> records;
     /// Beside `records`: each frame's flow hash (0 for unplaced frames), for cache hints.
     std::vector<std::vector<std::size_t>> hashes;
+    std::size_t unplaced = 0;  ///< records listed for every shard (so count them once)
     Timestamp last_ts{};       ///< of the chunk's last record (to move idle shards' clocks)
     std::uint64_t end = 0;     ///< file offset where the next chunk's records start
     std::exception_ptr error;  ///< the file is damaged here, after the listed records

@@ -8,7 +8,9 @@
 
 namespace flowkit {
 
-struct Reassembler::Impl {
+// A cache line of its own: shards' Impls are allocated one after the other, and the clock at
+// the end of one would share a line with the start of the next, which another core reads.
+struct alignas(64) Reassembler::Impl {
   Impl(Config c, Handler& h)
       : config(std::move(c)),
         handler(h),

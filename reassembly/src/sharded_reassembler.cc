@@ -131,14 +131,16 @@ struct ShardedReassembler::Impl {
 };
 
 ShardedReassembler::ShardedReassembler(Config config, std::size_t shards,
-                                       const std::function<Handler&(std::size_t)>& handler_for)
+                                       const std::function<Handler&(std::size_t)>& handler_for,
+                                       Split split)
     : impl_(std::make_unique<Impl>()) {
   shards = std::max<std::size_t>(shards, 1);
   impl_->shards.reserve(shards);
   impl_->open = std::make_unique<std::atomic<std::uint64_t>[]>(shards);
   for (std::size_t i = 0; i < shards; ++i) {
     Config shard = config;
-    shard.shard = {i, shards};
+    // Split upstream, every shard is the only one to see its frames: it keeps and counts all.
+    if (split == Split::ByFlowHash) shard.shard = {i, shards};
     shard.tcp.first_id = i + 1;
     shard.tcp.id_stride = shards;
     // Each shard gets its share of the connection and memory limits.

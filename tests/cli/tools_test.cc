@@ -264,6 +264,18 @@ TEST_P(Tools, DropsRootAfterOpeningTheInterface) {
   EXPECT_NE(r.err.find("dropped by the kernel"), std::string::npos) << r.err;
 }
 
+TEST_P(Tools, FanoutNeedsAnInterfaceAndThreads) {
+  const std::string why =
+      GetParam().name + ": --fanout needs -i INTERFACE and --threads N with N of 2 or more\n";
+  const auto files = run(command({"-r", kSample, "--threads", "2", "--fanout"}));
+  EXPECT_EQ(files.exit_code, 2);
+  EXPECT_EQ(files.err, why);
+  if (::geteuid() != 0) return;  // the rest opens an interface
+  const auto one = run(command({"-i", "lo", "--fanout"}));
+  EXPECT_EQ(one.exit_code, 2);
+  EXPECT_EQ(one.err, why);
+}
+
 TEST_P(Tools, ZWithoutRootIsAnError) {
   if (::geteuid() != 0 || !have("setpriv")) GTEST_SKIP() << "needs root and setpriv";
   Args argv{"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};

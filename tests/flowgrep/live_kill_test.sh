@@ -122,4 +122,6 @@ run_case() {  # $1 = family label, $2 = server address, then more flowgrep optio
 run_case IPv4 10.77.0.2
 # The raw sockets are opened before -Z drops root: killing still works as nobody.
 run_case "IPv6, -Z nobody" fd77::2 -Z nobody
+# Two threads, each reading its own socket of an AF_PACKET fanout group.
+run_case "IPv4, 2 threads over a fanout group" 10.77.0.2 --threads 2 --fanout
 exit "$fail"

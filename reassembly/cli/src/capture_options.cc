@@ -77,6 +77,12 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256))
       ->group("Reassembly");
+  app.add_flag("--fanout", fanout,
+               "With -i and --threads N: N capture sockets in an AF_PACKET fanout group, the "
+               "kernel spreading packets over them by a symmetric flow hash (IPv4 fragments "
+               "reassembled by the kernel first), each read by its own thread; without it one "
+               "thread reads and hands packets to the others")
+      ->group("Input");
   app.add_option("-Z,--relinquish-privileges", run_as,
                  "Once the input (and the outputs) are open, switch to USER (its uid, gid and "
                  "groups) for the rest of the run, as tcpdump -Z does; needs root")
@@ -129,6 +135,12 @@ SourceOptions CaptureOptions::source_options() const {
   s.promiscuous = !no_promiscuous;
   s.buffer_size = buffer_size;
   s.filter = filter();
+  if (fanout) {
+    if (interface.empty() || threads < 2) {
+      throw CaptureError("--fanout needs -i INTERFACE and --threads N with N of 2 or more");
+    }
+    s.fanout = threads;
+  }
   return s;
 }
 
@@ -207,6 +219,14 @@ Stats run(PacketSource& source, const Config& config, std::span<Handler* const> 
   // flows' frames (measured faster than one thread dispatching to the others). One thread
   // reads it that way too: the list of a chunk's records lets it ask for each frame's
   // connection a few frames ahead (measured 10-15 % faster than the plain reader).
+  // A live fanout group: each thread reads a socket of its own, the kernel having split the
+  // packets by flow already.
+  if (source.live() && source.fanout_members().size() + 1 == handlers.size()) {
+    ShardedReassembler sharded(config, handlers.size(), handler_for,
+                               ShardedReassembler::Split::Upstream);
+    sharded.run(source, source.fanout_members());
+    return sharded.stats();
+  }
   if (!source.live()) {
     ShardedReassembler sharded(config, handlers.size(), handler_for);
     std::uint64_t calls = 0;

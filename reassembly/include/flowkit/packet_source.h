@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct SourceOptions {
   int timeout_ms = 100;         ///< how long a live read may wait before returning control
   bool immediate = true;        ///< deliver live packets as they arrive rather than in batches
   std::string filter;           ///< a BPF expression (tcpdump syntax); empty = everything
+  /// Live capture only: with N >= 2, N capture sockets in one AF_PACKET fanout group that
+  /// spreads packets over them by the kernel's symmetric flow hash (IPv4 fragments are
+  /// reassembled by the kernel first); the source reads the first, fanout_members() the rest.
+  std::size_t fanout = 0;
 };
 
 /// Progress through a set of files, for progress lines.
@@ -60,6 +65,10 @@ class PacketSource {
   [[nodiscard]] std::uint64_t filtered_out() const noexcept;
   /// What it was opened with.
   [[nodiscard]] const SourceOptions& options() const noexcept;
+  /// Opened with SourceOptions::fanout = N: the other N - 1 sockets of the fanout group, each
+  /// with whole connections of its own, for other threads to read (stop() stops them too, and
+  /// kernel_drops() counts theirs). Empty otherwise.
+  [[nodiscard]] std::span<PacketSource> fanout_members() noexcept;
   /// For a reader that reads this source's only file in its place (ShardedReassembler::
   /// run_indexed): how far it got and how many frames its filter skipped, so that progress()
   /// and filtered_out() still tell the truth.

@@ -26,14 +26,22 @@ namespace flowkit {
 /// ids stay unique across shards.
 class ShardedReassembler {
  public:
+  /// How frames reach the shards. ByFlowHash: each shard keeps its share of the flows among
+  /// all it reads. Upstream: each reader already delivers whole flows of its own (the members
+  /// of an AF_PACKET fanout group, SourceOptions::fanout), so each shard keeps all it reads.
+  enum class Split { ByFlowHash, Upstream };
+
   /// `handler_for(i)` gives shard i's handler; it must outlive the ShardedReassembler.
   ShardedReassembler(Config config, std::size_t shards,
-                     const std::function<Handler&(std::size_t)>& handler_for);
+                     const std::function<Handler&(std::size_t)>& handler_for,
+                     Split split = Split::ByFlowHash);
   ~ShardedReassembler();
   ShardedReassembler(const ShardedReassembler&) = delete;
   ShardedReassembler& operator=(const ShardedReassembler&) = delete;
 
   /// True when several readers can read `options` at once: files, not "-" (standard input).
+  /// (A live interface is read by several threads through a fanout group instead: run() with
+  /// the source's fanout_members() as `others`, built with Split::Upstream.)
   [[nodiscard]] static bool can_read(const SourceOptions& options);
 
   /// Reads `source` with shard 0 on the calling thread, running `between` after each of its

@@ -11,6 +11,7 @@
 
 #include "flowkit/link_type.h"
 #include "io/bpf_program.h"
+#include "io/fanout.h"
 
 namespace flowkit {
 
@@ -60,6 +61,7 @@ class PacketSource::Impl {
   explicit Impl(const SourceOptions& options) : options_(options), filter_(options.filter) {
     if (options.files.empty()) {
       open_live(options);
+      if (options.fanout > 1) open_fanout(options);
     } else {
       open_files(options);
     }
@@ -78,6 +80,7 @@ class PacketSource::Impl {
   void stop() noexcept {
     stopped_.store(true, std::memory_order_relaxed);
     if (live_) pcap_breakloop(live_.get());
+    for (auto& member : members_) member.stop();
   }
 
   [[nodiscard]] bool stopped() const noexcept { return stopped_.load(std::memory_order_relaxed); }
@@ -97,10 +100,14 @@ class PacketSource::Impl {
 
   [[nodiscard]] std::uint64_t kernel_drops() const noexcept {
     if (!live_) return 0;
+    std::uint64_t drops = 0;
+    for (const auto& member : members_) drops += member.kernel_drops();
     pcap_stat stats{};
-    if (pcap_stats(live_.get(), &stats) != 0) return 0;
-    return stats.ps_drop + stats.ps_ifdrop;
+    if (pcap_stats(live_.get(), &stats) != 0) return drops;
+    return drops + stats.ps_drop + stats.ps_ifdrop;
   }
+
+  [[nodiscard]] std::span<PacketSource> fanout_members() noexcept { return members_; }
 
   [[nodiscard]] std::uint64_t filtered_out() const noexcept { return filtered_out_; }
   [[nodiscard]] const SourceOptions& options() const noexcept { return options_; }
@@ -161,6 +168,18 @@ class PacketSource::Impl {
       }
     }
     live_link_ = link;
+  }
+
+  // Every member is opened (and joined) now, with this one, before any privilege is given up.
+  void open_fanout(const SourceOptions& options) {
+    const auto group = detail::join_fanout(live_.get(), options.interface, 0);
+    SourceOptions one = options;
+    one.fanout = 0;
+    for (std::size_t i = 1; i < options.fanout; ++i) {
+      auto member = PacketSource::open(one);
+      detail::join_fanout(member.impl_->live_.get(), options.interface, group);
+      members_.push_back(std::move(member));
+    }
   }
 
   void open_files(const SourceOptions& options) {
@@ -300,6 +319,7 @@ class PacketSource::Impl {
   std::uint64_t filtered_out_ = 0;
   std::uint64_t bytes_elsewhere_ = 0;  // read by another reader in this one's place
   std::atomic<bool> stopped_{false};
+  std::vector<PacketSource> members_;  // the rest of a fanout group
 };
 
 PacketSource PacketSource::open(const SourceOptions& options) {
@@ -318,6 +338,7 @@ SourceProgress PacketSource::progress() const noexcept { return impl_->progress(
 std::uint64_t PacketSource::kernel_drops() const noexcept { return impl_->kernel_drops(); }
 std::uint64_t PacketSource::filtered_out() const noexcept { return impl_->filtered_out(); }
 const SourceOptions& PacketSource::options() const noexcept { return impl_->options(); }
+std::span<PacketSource> PacketSource::fanout_members() noexcept { return impl_->fanout_members(); }
 void PacketSource::read_elsewhere(std::uint64_t bytes_done, std::uint64_t filtered_out) noexcept {
   impl_->read_elsewhere(bytes_done, filtered_out);
 }

@@ -34,6 +34,7 @@ struct CaptureOptions {
   std::size_t memcap_mb = TcpConfig{}.memcap >> 20;
   double idle_timeout_s = 600;
   std::size_t threads = 1;           ///< reassembly workers (--threads)
+  bool fanout = false;               ///< --fanout: with -i, the kernel splits packets by flow
   std::string run_as;                ///< -Z: the user to become once the inputs are open
 
   /// Adds the options to `app` (the BPF words become its trailing positional arguments).
@@ -72,9 +73,11 @@ void stop_on_signals(PacketSource& source);
 [[nodiscard]] bool interrupted() noexcept;
 
 /// Runs `source` through a ShardedReassembler with one shard per handler over the index of a
-/// single classic pcap file of Ethernet frames (run_indexed); any other input through one
-/// Reassembler when there is one handler, or else a ParallelReassembler with one worker per
-/// handler. Either way each handler is called from its own thread. Returns the totals. `progress` (optional) is updated from this thread and
+/// single classic pcap file of Ethernet frames (run_indexed), or over the members of a live
+/// AF_PACKET fanout group (SourceOptions::fanout, one per handler: each thread reads its own
+/// socket); any other input through one Reassembler when there is one handler, or else a
+/// ParallelReassembler with one worker per handler. Either way each handler is called from
+/// its own thread. Returns the totals. `progress` (optional) is updated from this thread and
 /// finished when the input ends (sharded: once the connections still open are flushed).
 Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
           Progress* progress = nullptr);

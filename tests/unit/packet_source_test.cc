@@ -160,18 +160,29 @@ TEST(PacketSource, ClearErrors) {
   EXPECT_NE(message(no_iface).find("flowkit-nonexistent0"), std::string::npos) << message(no_iface);
 }
 
+// A TCP socket listening on 127.0.0.1 at a port the kernel picks (written to `addr`), or -1.
+int listen_on_loopback(sockaddr_in& addr, int backlog) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      ::listen(fd, backlog) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // Live capture on loopback of a real TCP connection made by this process (needs root).
 TEST(PacketSource, LiveCaptureOnLoopbackReassemblesARealConnection) {
   if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root";
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
   sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ASSERT_EQ(::listen(listener, 1), 0);
+  const int listener = listen_on_loopback(addr, 1);
+  ASSERT_GE(listener, 0);
   const int port = ntohs(addr.sin_port);
 
   SourceOptions o;
@@ -236,15 +247,9 @@ class StreamsByPort final : public Handler {
 // are split between the two sockets, each connection whole (both directions) on one of them.
 TEST(PacketSource, LiveFanoutKeepsEachConnectionOnOneSocket) {
   if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root";
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
   sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ASSERT_EQ(::listen(listener, 64), 0);
+  const int listener = listen_on_loopback(addr, 64);
+  ASSERT_GE(listener, 0);
 
   SourceOptions o;
   o.interface = "lo";

@@ -215,18 +215,19 @@ void feed(PacketSource& source, Progress* progress, Process&& process, Open&& op
 Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
           Progress* progress) {
   const auto handler_for = [&](std::size_t i) -> Handler& { return *handlers[i]; };
-  // One classic pcap file: the threads share finding its records and each reads only its own
-  // flows' frames (measured faster than one thread dispatching to the others). One thread
-  // reads it that way too: the list of a chunk's records lets it ask for each frame's
-  // connection a few frames ahead (measured 10-15 % faster than the plain reader).
   // A live fanout group: each thread reads a socket of its own, the kernel having split the
-  // packets by flow already.
-  if (source.live() && source.fanout_members().size() + 1 == handlers.size()) {
+  // packets by flow already. (A member left unread would lose its share: run() refuses a
+  // handler count other than one per socket.)
+  if (!source.fanout_members().empty()) {
     ShardedReassembler sharded(config, handlers.size(), handler_for,
                                ShardedReassembler::Split::Upstream);
     sharded.run(source, source.fanout_members());
     return sharded.stats();
   }
+  // One classic pcap file: the threads share finding its records and each reads only its own
+  // flows' frames (measured faster than one thread dispatching to the others). One thread
+  // reads it that way too: the list of a chunk's records lets it ask for each frame's
+  // connection a few frames ahead (measured 10-15 % faster than the plain reader).
   if (!source.live()) {
     ShardedReassembler sharded(config, handlers.size(), handler_for);
     std::uint64_t calls = 0;

@@ -77,8 +77,8 @@ void stop_on_signals(PacketSource& source);
 /// AF_PACKET fanout group (SourceOptions::fanout, one per handler: each thread reads its own
 /// socket); any other input through one Reassembler when there is one handler, or else a
 /// ParallelReassembler with one worker per handler. Either way each handler is called from
-/// its own thread. Returns the totals. `progress` (optional) is updated from this thread and
-/// finished when the input ends (sharded: once the connections still open are flushed).
+/// its own thread. Returns the totals. `progress` (optional) is updated from this thread
+/// and finished when the input ends (sharded: once the connections still open are flushed).
 Stats run(PacketSource& source, const Config& config, std::span<Handler* const> handlers,
           Progress* progress = nullptr);
 

@@ -39,8 +39,11 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
   app.add_flag("-p,--no-promiscuous-mode", no_promiscuous,
                "Live capture: do not put the interface into promiscuous mode")
       ->group("Input");
-  app.add_option("-B,--buffer-size", buffer_size, "Live capture: kernel buffer size in bytes")
+  app.add_option("-B,--buffer-size", buffer_size,
+                 "Live capture: kernel buffer size in bytes, per capture socket (0: libpcap's "
+                 "2 MiB, which holds only 16 packets where segmentation offloads are on)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
       ->group("Input");
   if (bpf_positional) {
     app.add_option("filter", filter_words,

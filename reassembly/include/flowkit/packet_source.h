@@ -12,6 +12,8 @@
 
 namespace flowkit {
 
+inline constexpr int kDefaultLiveBufferBytes = 64 << 20;
+
 /// Where packets come from and how to capture them. Errors are thrown as CaptureError.
 struct SourceOptions {
   /// Capture files, directories of (rotated) capture files, or "-" for standard input. Frames of
@@ -21,7 +23,12 @@ struct SourceOptions {
   std::string interface;
   bool promiscuous = true;
   int snaplen = 262144;
-  int buffer_size = 0;          ///< kernel buffer in bytes; 0 keeps libpcap's default
+  /// Kernel buffer (the capture ring) in bytes; 0 keeps libpcap's default of 2 MiB. In
+  /// immediate mode the ring is cut into slots as large as the biggest frame the interface can
+  /// hand over, about 64 KiB (in 128 KiB blocks) wherever segmentation offloads are on, so
+  /// 2 MiB holds only 16 packets and a reader busy for a moment loses the rest; 64 MiB holds
+  /// 512. Each socket of a fanout group has its own.
+  int buffer_size = kDefaultLiveBufferBytes;
   int timeout_ms = 100;         ///< how long a live read may wait before returning control
   bool immediate = true;        ///< deliver live packets as they arrive rather than in batches
   std::string filter;           ///< a BPF expression (tcpdump syntax); empty = everything

@@ -256,7 +256,7 @@ const PcapChunkIndex::Chunk* PcapChunkIndex::acquire(std::size_t c) {
 }
 
 void PcapChunkIndex::release(std::size_t c) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   ++slots_[c % slots_.size()].released;
   while (released_ < committed_) {
     Slot& oldest = slots_[released_ % slots_.size()];
@@ -267,14 +267,18 @@ void PcapChunkIndex::release(std::size_t c) {
   }
   // Every record of the released chunks is done with: their pages can leave this process's
   // RSS (the records of later chunks start after them).
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
   if (released_ - dropped_ >= kDropEvery || (finished_ && released_ == committed_)) {
-    const std::uint64_t from = std::uint64_t{dropped_} * chunk_bytes_;
-    const std::uint64_t to =
-        std::min<std::uint64_t>(std::uint64_t{released_} * chunk_bytes_, size_);
-    if (to > from) ::madvise(const_cast<std::byte*>(base_) + from, to - from, MADV_DONTNEED);
+    from = std::uint64_t{dropped_} * chunk_bytes_;
+    to = std::min<std::uint64_t>(std::uint64_t{released_} * chunk_bytes_, size_);
     dropped_ = released_;
   }
   changed_.notify_all();
+  // Outside the lock: a drop waits for the other cores to flush their TLBs, and they should
+  // not wait for it in turn.
+  lock.unlock();
+  if (to > from) ::madvise(const_cast<std::byte*>(base_) + from, to - from, MADV_DONTNEED);
 }
 
 PcapChunkIndex::Counts PcapChunkIndex::counts() {

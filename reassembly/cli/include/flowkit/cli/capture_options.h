@@ -26,7 +26,7 @@ struct CaptureOptions {
   std::vector<std::string> filter_words;  ///< trailing BPF expression, tcpdump-style
   int snaplen = 262144;
   bool no_promiscuous = false;
-  int buffer_size = 0;
+  int buffer_size = kDefaultLiveBufferBytes;
   bool midstream = false;
   std::string policy = "bsd";
   bool verify_checksums = false;

@@ -441,6 +441,49 @@ TEST(ParallelReassembler, AHandlersExceptionReachesTheCallerNotTerminate) {
   EXPECT_THROW(s.run_indexed(source, {}, 4096), std::runtime_error);
 }
 
+class CountingHandler final : public Handler {
+ public:
+  std::size_t on_data(Connection& /*c*/, Direction /*d*/, const StreamChunk& chunk) override {
+    bytes_ += chunk.bytes.size();
+    return chunk.bytes.size();
+  }
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  std::size_t bytes_ = 0;
+};
+
+// The first worker runs on the caller's thread, the others on their own: a failure in any one
+// of them reaches the caller, and the others stop without hanging.
+TEST(ParallelReassembler, OneWorkersExceptionReachesTheCallerWhicheverThreadItRunsOn) {
+  std::vector<Frame> frames;  // 60 connections: every worker gets some
+  for (std::uint16_t i = 0; i < 60; ++i) {
+    TcpSession::Options o;
+    o.client_port = static_cast<std::uint16_t>(20000 + i);
+    TcpSession s(o);
+    auto part = s.handshake();
+    for (int n = 0; n < 4; ++n) part.push_back(s.client_send(fmt::format("data {}", n)));
+    frames.insert(frames.end(), part.begin(), part.end());
+  }
+  for (const std::size_t workers : {2, 3}) {
+    for (std::size_t failing = 0; failing < workers; ++failing) {
+      std::vector<CountingHandler> fine(workers);
+      FailingHandler failing_handler;
+      const auto handler_for = [&](std::size_t i) -> Handler& {
+        return i == failing ? static_cast<Handler&>(failing_handler) : fine[i];
+      };
+      ParallelReassembler r(Config{}, workers, handler_for);
+      EXPECT_THROW(
+          {
+            for (const auto& f : frames) r.process(f.view());
+            r.finish();
+          },
+          std::runtime_error)
+          << "worker " << failing << " of " << workers;
+    }
+  }
+}
+
 TEST(ParallelReassembler, SameAsSingleOnSharedCaptures) {
   const std::filesystem::path dir = FLOWKIT_SHARED_PCAPS;
   if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no shared captures";

@@ -11,10 +11,14 @@
 
 namespace flowkit {
 
-/// Reassembly on N worker threads. Frames are dispatched by a symmetric hash of the flow, so
-/// both directions of a connection always reach the same worker, which owns a Reassembler of
-/// its own and calls its own Handler (from its own thread). IP fragments are reassembled before
-/// dispatch, so a fragmented segment lands where the rest of its connection does.
+/// Reassembly by N workers on N threads: the caller's and N - 1 of its own. Frames are
+/// dispatched by a symmetric hash of the flow, so both directions of a connection always reach
+/// the same worker, which owns a Reassembler of its own and calls its own Handler. Worker 0
+/// runs on the caller's thread, inside process() and finish(), and takes a smaller share of
+/// the flows (the caller also reads and dispatches every frame); the others get copies of
+/// their frames in batches. IP fragments are reassembled before dispatch, so a fragmented
+/// segment lands where the rest of its connection does. With one worker, it runs on a thread
+/// of its own.
 ///
 /// Handlers run concurrently: anything they share (an output file, counters) must be
 /// synchronised by the caller. Connection ids stay unique across workers.
@@ -27,9 +31,10 @@ class ParallelReassembler {
   ParallelReassembler(const ParallelReassembler&) = delete;
   ParallelReassembler& operator=(const ParallelReassembler&) = delete;
 
-  /// Copies the frame to its worker's queue (blocks while that queue is full). An exception a
-  /// handler threw on a worker's thread is rethrown here, soon after (the other workers are
-  /// stopped first), or at the latest by finish().
+  /// Processes the frame (worker 0) or copies it to its worker's queue (blocks while that
+  /// queue is full). An exception a handler threw is rethrown here, at once for worker 0 and
+  /// soon after for the others (the other workers are stopped first), or at the latest by
+  /// finish().
   void process(const RawFrame& frame);
   /// Delivers everything queued, ends every connection (EndOfInput) and stops the workers;
   /// rethrows a handler's exception.

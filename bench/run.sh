@@ -249,6 +249,13 @@ job tcpflow "$big" tcpflow -r "$big" -o OUTDIR
 job flowgrep "$big" "$flowgrep" -q -e "$regex" -r "$big"
 [ "$flowgrep_threads" -eq 1 ] && job flowgrep-2threads "$big" "$flowgrep" --threads 2 -q -e "$regex" -r "$big"
 job ngrep "$big" ngrep -q -W single -I "$big" "$regex"
+# Input that cannot be indexed (standard input here; pcapng, several files and live capture
+# alike) is read by one thread that dispatches to the others.
+if [ "$flowgrep_threads" -eq 1 ]; then
+  job flowgrep-stdin "$big" sh -c 'exec "$0" -q -e "$1" -r - <"$2"' "$flowgrep" "$regex" "$big"
+  job flowgrep-stdin-2threads "$big" sh -c 'exec "$0" --threads 2 -q -e "$1" -r - <"$2"' \
+    "$flowgrep" "$regex" "$big"
+fi
 # The smaller capture: memory against capture size.
 job flowkit-small "$small" "$bench_flowkit" "$small"
 job libnids-small "$small" "$bench_libnids" --streams $((2 * connections)) "$small"
@@ -366,6 +373,10 @@ rule="|--------------------------------|---------|---------|---------|---------|
   [ "$flowgrep_threads" -eq 1 ] && row flowgrep-2threads "flowgrep, 2 threads" flowgrep \
     "$fg2_inside/$n_inside $fg2_split/$n_split"
   row ngrep "ngrep" flowgrep "$ng_inside/$n_inside $ng_split/$n_split"
+  if [ "$flowgrep_threads" -eq 1 ]; then
+    row flowgrep-stdin "flowgrep from stdin" flowgrep
+    row flowgrep-stdin-2threads "  2 threads, dispatching" flowgrep
+  fi
   echo
   echo "Delivered stream bytes and byte sums (they differ where libnids stops at a hole, and"
   echo "libnids does not see IPv6):"
@@ -441,6 +452,8 @@ rule="|--------------------------------|---------|---------|---------|---------|
     speedup "  2 threads with one reading and dispatching (live capture's way)" \
       flowkit-2threads-dispatch flowkit 1.7
     [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep, 2 threads against one" flowgrep-2threads flowgrep 1.7
+    [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep from stdin, 2 threads (dispatching) against one" \
+      flowgrep-stdin-2threads flowgrep-stdin 1.7
   else
     echo "  2 threads >= 1.7x one thread: not measured yet (THREADS)"
   fi

@@ -177,8 +177,7 @@ struct ParallelReassembler::Impl {
     // no hand-over for its frames, and no more threads than asked for. It gets a smaller share
     // of the flows, since reading and dispatching every frame is its work too (see
     // kInlineUnits).
-    inline_first = n >= 2;
-    for (std::size_t i = inline_first ? 1 : 0; i < workers.size(); ++i) {
+    for (std::size_t i = first_on_caller() ? 1 : 0; i < workers.size(); ++i) {
       auto& w = workers[i];
       w->filling = w->queue.fresh();
       w->thread = std::thread([worker = w.get()] { worker->run(); });
@@ -187,11 +186,13 @@ struct ParallelReassembler::Impl {
 
   ~Impl() { finish_workers(); }
 
+  [[nodiscard]] bool first_on_caller() const noexcept { return workers.size() >= 2; }
+
   static std::size_t hash_of(const PacketInfo& pkt) noexcept {
     return symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key);
   }
   std::size_t pick(std::size_t hash) const noexcept {
-    if (!inline_first) return shard_of(hash, workers.size());
+    if (!first_on_caller()) return shard_of(hash, workers.size());
     const std::size_t unit = shard_of(hash, kInlineUnits + kUnitsPerThread * (workers.size() - 1));
     return unit < kInlineUnits ? 0 : 1 + (unit - kInlineUnits) / kUnitsPerThread;
   }
@@ -199,7 +200,7 @@ struct ParallelReassembler::Impl {
   void send(std::size_t hash, const RawFrame& frame) { send_to(pick(hash), frame, hash); }
   void send_to(std::size_t index, const RawFrame& frame, std::size_t hash = 0) {
     auto& w = *workers[index];
-    if (index == 0 && inline_first) {
+    if (index == 0 && first_on_caller()) {
       on_caller([&] { w.reassembler.process(frame); });
       return;
     }
@@ -243,7 +244,7 @@ struct ParallelReassembler::Impl {
     if (++frames_since_check >= kCheckEvery) {
       frames_since_check = 0;
       rethrow_failure();
-      if (inline_first) {
+      if (first_on_caller()) {
         auto& first = *workers.front();
         first.open_connections.store(first.reassembler.stats().open_connections(),
                                      std::memory_order_relaxed);
@@ -329,7 +330,7 @@ struct ParallelReassembler::Impl {
       flush(*w);
       w->queue.close();
     }
-    if (inline_first && !workers.front()->failed.load(std::memory_order_relaxed)) {
+    if (first_on_caller() && !workers.front()->failed.load(std::memory_order_relaxed)) {
       auto& first = *workers.front();
       try {
         first.reassembler.finish();
@@ -352,7 +353,6 @@ struct ParallelReassembler::Impl {
   // byte, so reading weighs less) about 7 % faster with three sevenths.
   static constexpr std::size_t kInlineUnits = 2;
   static constexpr std::size_t kUnitsPerThread = 4;
-  bool inline_first = false;
 
   Config config;
   Stats dispatch_stats;

@@ -327,7 +327,8 @@ TEST(PacketSource, LiveFanoutKeepsEachConnectionOnOneSocket) {
 
 // In immediate mode libpcap cuts the kernel ring into slots as large as the biggest frame the
 // interface can hand over (about 64 KiB on loopback, as on any link with segmentation
-// offloads), so its 2 MiB default holds ~30 packets: a reader busy for a moment lost the rest.
+// offloads, in 128 KiB blocks), so its 2 MiB default holds 16 packets: a reader busy for a
+// moment loses the rest.
 // The default buffer must hold a burst of a few hundred packets sent while nobody reads.
 TEST(PacketSource, LiveDefaultBufferHoldsABurstWhileTheReaderIsBusy) {
   if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root";

@@ -441,18 +441,6 @@ TEST(ParallelReassembler, AHandlersExceptionReachesTheCallerNotTerminate) {
   EXPECT_THROW(s.run_indexed(source, {}, 4096), std::runtime_error);
 }
 
-class CountingHandler final : public Handler {
- public:
-  std::size_t on_data(Connection& /*c*/, Direction /*d*/, const StreamChunk& chunk) override {
-    bytes_ += chunk.bytes.size();
-    return chunk.bytes.size();
-  }
-  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
-
- private:
-  std::size_t bytes_ = 0;
-};
-
 // The first worker runs on the caller's thread, the others on their own: a failure in any one
 // of them reaches the caller, and the others stop without hanging.
 TEST(ParallelReassembler, OneWorkersExceptionReachesTheCallerWhicheverThreadItRunsOn) {
@@ -467,10 +455,12 @@ TEST(ParallelReassembler, OneWorkersExceptionReachesTheCallerWhicheverThreadItRu
   }
   for (const std::size_t workers : {2, 3}) {
     for (std::size_t failing = 0; failing < workers; ++failing) {
-      std::vector<CountingHandler> fine(workers);
+      Transcript transcript;
+      std::mutex mutex;
+      Collector fine(transcript, mutex);  // shared by the workers that do not fail
       FailingHandler failing_handler;
       const auto handler_for = [&](std::size_t i) -> Handler& {
-        return i == failing ? static_cast<Handler&>(failing_handler) : fine[i];
+        return i == failing ? static_cast<Handler&>(failing_handler) : fine;
       };
       ParallelReassembler r(Config{}, workers, handler_for);
       EXPECT_THROW(

@@ -241,6 +241,10 @@ if [ "$spin_available" -eq 1 ]; then
   job spin-1thread "$big" "$bench_flowkit" --mode spin --threads 1
   job spin-2threads "$big" "$bench_flowkit" --mode spin --threads 2
 fi
+# The control for this work: two one-thread reassemblies of the file side by side share
+# nothing but the machine (its caches, memory and whatever the hypervisor shares), so twice one
+# run's time over theirs is the most two cores can give this work, threads or not.
+job flowkit-pair "$big" sh -c '"$0" "$1" & p=$!; "$0" "$1" && wait "$p"' "$bench_flowkit" "$big"
 # The earlier callback (a plain byte loop costing 2.2 instructions per byte), for comparison.
 job flowkit-plain "$big" "$bench_flowkit" --plain-sum "$big"
 job libnids-plain "$big" "$bench_libnids" --plain-sum --streams $((2 * connections)) "$big"
@@ -429,10 +433,10 @@ rule="|--------------------------------|---------|---------|---------|---------|
   # Per round: the machine's speed drifts between minutes (other tenants), and a round's runs
   # follow each other within a second, so the ratio within each round drifts less than the
   # ratio of the medians.
-  per_round() {  # per_round LABEL FAST SLOW: median and range of SLOW's wall / FAST's, per round
-    awk -v l="$1" -v f="${walls[$2]}" -v n="${walls[$3]}" 'BEGIN {
+  per_round() {  # per_round LABEL FAST SLOW [K]: median and range of K x SLOW's wall / FAST's, per round
+    awk -v l="$1" -v f="${walls[$2]}" -v n="${walls[$3]}" -v x="${4:-1}" 'BEGIN {
       k = split(f, a, " "); split(n, b, " ")
-      for (i = 1; i <= k; i++) r[i] = b[i] / a[i]
+      for (i = 1; i <= k; i++) r[i] = x * b[i] / a[i]
       for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
       m = (k % 2) ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2
       printf "    %s, per round: median %.2fx, from %.2fx to %.2fx over %d rounds\n", l, m, r[1], r[k], k }'
@@ -449,6 +453,13 @@ rule="|--------------------------------|---------|---------|---------|---------|
         spin-2threads spin-1thread 1.7
       per_round "  control" spin-2threads spin-1thread
     fi
+    awk -v one="${wall[flowkit]}" -v pair="${wall[flowkit-pair]}" -v two="${wall[flowkit-2threads]}" \
+        -v onec="${cpu[flowkit]}" -v pairc="${cpu[flowkit-pair]}" 'BEGIN {
+      c = 2 * one / pair
+      printf "    control: two one-thread runs side by side, 2 x one run / the pair: %.2fx (CPU %.2fx)\n",
+        c, 2 * onec / pairc
+      printf "      (the most two cores give this work); 2 threads reach %.0f %% of it\n", 100 * (one / two) / c }'
+    per_round "  control, side by side" flowkit-pair flowkit 2
     speedup "  2 threads with one reading and dispatching (live capture's way)" \
       flowkit-2threads-dispatch flowkit 1.7
     [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep, 2 threads against one" flowgrep-2threads flowgrep 1.7

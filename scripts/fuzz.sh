@@ -35,7 +35,8 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
 # Only what the targets need: no tests, no examples, no flowgrep (Hyperscan). The sanitizer
-# build type (-Og -g1, assertions on) compiles faster than RelWithDebInfo and checks more.
+# build type (-Og -g1, assertions on) compiles faster than RelWithDebInfo and checks assertions,
+# but runs about 10x fewer inputs in the same time (tcp: 1,221 against 11,359 in 20 s).
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=SanitizerCheck \
   -DFLOWKIT_FUZZ=ON -DFLOWKIT_BUILD_TESTS=OFF -DFLOWKIT_BUILD_EXAMPLES=OFF \
   -DFLOWKIT_SKIP_TOOLS=flowgrep -DFLOWKIT_WERROR=OFF "${launcher[@]}" >/dev/null

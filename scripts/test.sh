@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, builds, runs every test,
-# then builds and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# then builds and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+# (all but the oracle comparisons, which ran in the first pass), then fuzzes for a bounded time.
 #   scripts/test.sh [--quick]     (--quick skips the sanitizer and fuzzing passes)
 set -euo pipefail
 

@@ -149,7 +149,7 @@ struct Worker {
         frame.link_type = e.link_type;
         frame.wire_length = e.wire_length;
         frame.data = std::span<const std::byte>(batch->bytes).subspan(e.offset, e.size);
-        reassembler.process(frame);
+        detail::process_known(reassembler, frame, {.placed = false, .hash = e.hash});
       }
       queue.recycle(std::move(batch));
       open_connections.store(reassembler.stats().open_connections(), std::memory_order_relaxed);
@@ -201,7 +201,8 @@ struct ParallelReassembler::Impl {
   void send_to(std::size_t index, const RawFrame& frame, std::size_t hash = 0) {
     auto& w = *workers[index];
     if (index == 0 && first_on_caller()) {
-      on_caller([&] { w.reassembler.process(frame); });
+      on_caller(
+          [&] { detail::process_known(w.reassembler, frame, {.placed = false, .hash = hash}); });
       return;
     }
     w.filling->add(frame, hash);

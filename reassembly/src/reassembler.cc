@@ -19,12 +19,15 @@ struct alignas(64) Reassembler::Impl {
         defrag(config.defrag, lead ? stats : shadow_stats),
         tcp(config.tcp, handler, stats) {}
 
-  /// `placed`: the frame is known to be this shard's (its flow hash was peeked already).
-  void process(const RawFrame& frame, bool placed = false);
-  void dispatch(PacketInfo& pkt);
+  void process(const RawFrame& frame, detail::KnownFlow known = {});
+  /// `flow_hash`: the packet's symmetric_hash if known already, else 0.
+  void dispatch(PacketInfo& pkt, std::size_t flow_hash);
   void run_timers(Timestamp now);
-  /// Whether this shard keeps the packet's flow (always, when not sharded).
-  [[nodiscard]] bool owns(const PacketInfo& pkt) const noexcept;
+  /// The hash a shard is chosen by, for a decoded IP packet.
+  [[nodiscard]] static std::size_t flow_hash_of(const PacketInfo& pkt) noexcept;
+  [[nodiscard]] bool mine(std::size_t flow_hash) const noexcept {
+    return shard_of(flow_hash, config.shard.count) == config.shard.index;
+  }
   void count(const RawFrame& frame) noexcept {
     ++stats.packets;
     stats.bytes += std::max<std::uint64_t>(frame.wire_length, frame.data.size());
@@ -44,8 +47,7 @@ struct alignas(64) Reassembler::Impl {
   Timestamp last_sweep{};
 };
 
-bool Reassembler::Impl::owns(const PacketInfo& pkt) const noexcept {
-  if (!sharded) return true;
+std::size_t Reassembler::Impl::flow_hash_of(const PacketInfo& pkt) noexcept {
   std::uint16_t src_port = 0;
   std::uint16_t dst_port = 0;
   // The ports, read before the transport header is checked, as the connection table will see
@@ -54,11 +56,10 @@ bool Reassembler::Impl::owns(const PacketInfo& pkt) const noexcept {
     src_port = detail::load16(pkt.l4, 0);
     dst_port = detail::load16(pkt.l4, 2);
   }
-  const auto hash = symmetric_hash(pkt.src, src_port, pkt.dst, dst_port, pkt.vlan_key);
-  return shard_of(hash, config.shard.count) == config.shard.index;
+  return symmetric_hash(pkt.src, src_port, pkt.dst, dst_port, pkt.vlan_key);
 }
 
-void Reassembler::Impl::process(const RawFrame& frame, bool placed) {
+void Reassembler::Impl::process(const RawFrame& frame, detail::KnownFlow known) {
   // A datagram reassembled by a ParallelReassembler was counted there, fragment by fragment.
   // Sharded, a frame is counted by the shard that owns its flow; frames of no flow yet
   // (undecodable ones, fragments) by the lead shard.
@@ -66,11 +67,14 @@ void Reassembler::Impl::process(const RawFrame& frame, bool placed) {
   run_timers(frame.ts);
   // Sharded, most frames can be told apart without decoding them; the shard a peeked frame
   // belongs to counts whatever becomes of it.
-  bool peeked_mine = placed && sharded && !counted_elsewhere;
-  if (sharded && !counted_elsewhere && !placed) {
+  bool peeked_mine = known.placed && sharded && !counted_elsewhere;
+  // Hashed once: the connection table looks the flow up by the same hash.
+  std::size_t flow_hash = known.hash;
+  if (sharded && !counted_elsewhere && !known.placed) {
     if (const auto hash = detail::peek_flow_hash(frame.link_type, frame.data)) {
-      if (shard_of(*hash, config.shard.count) != config.shard.index) return;
+      if (!mine(*hash)) return;
       peeked_mine = true;
+      flow_hash = *hash;
     }
   }
   const bool count_unowned = !counted_elsewhere && (lead || peeked_mine);
@@ -100,13 +104,16 @@ void Reassembler::Impl::process(const RawFrame& frame, bool placed) {
   }
 
   if (!fragment.is_fragment) {
-    if (!peeked_mine && !owns(pkt)) return;
+    if (sharded && !peeked_mine) {
+      flow_hash = flow_hash_of(pkt);
+      if (!mine(flow_hash)) return;
+    }
     if (!counted_elsewhere) {
       count(frame);
       ++stats.ip_packets;
       if (pkt.src.is_v6()) ++stats.ipv6_packets;
     }
-    dispatch(pkt);
+    dispatch(pkt, flow_hash);
     return;
   }
   if (count_unowned) {
@@ -126,19 +133,20 @@ void Reassembler::Impl::process(const RawFrame& frame, bool placed) {
     if (lead) stats.drop(DropReason::BadIpHeader);
     return;
   }
-  if (!owns(pkt)) return;
+  const std::size_t whole_hash = sharded ? flow_hash_of(pkt) : 0;
+  if (sharded && !mine(whole_hash)) return;
   pkt.reassembled = true;
-  dispatch(pkt);
+  dispatch(pkt, whole_hash);
 }
 
-void Reassembler::Impl::dispatch(PacketInfo& pkt) {
+void Reassembler::Impl::dispatch(PacketInfo& pkt, std::size_t flow_hash) {
   if (auto failure = detail::decode_transport(pkt, config.verify_l4_checksum)) {
     stats.drop(*failure);
     return;
   }
   handler.on_ip(pkt);
   if (pkt.protocol == kProtoTcp) {
-    tcp.process(pkt);
+    tcp.process(pkt, flow_hash);
   } else if (pkt.protocol == kProtoUdp) {
     ++stats.udp_datagrams;
     handler.on_udp(pkt);
@@ -165,8 +173,8 @@ detail::ConnectionTable& detail::connection_table(Reassembler& reassembler) noex
   return reassembler.impl_->tcp.table();
 }
 
-void detail::process_placed(Reassembler& reassembler, const RawFrame& frame) {
-  reassembler.impl_->process(frame, true);
+void detail::process_known(Reassembler& reassembler, const RawFrame& frame, KnownFlow known) {
+  reassembler.impl_->process(frame, known);
 }
 
 void reassemble(PacketSource& source, Reassembler& reassembler,

@@ -100,7 +100,7 @@ struct ShardedReassembler::Impl {
         if ((records[n] & detail::PcapChunkIndex::kUnplaced) != 0) {
           shard.process(frame);
         } else {
-          detail::process_placed(shard, frame);
+          detail::process_known(shard, frame, {.placed = true, .hash = hashes[n]});
         }
         if (++frames % kPublishEvery == 0) {
           open[i].store(shard.stats().open_connections(), std::memory_order_relaxed);

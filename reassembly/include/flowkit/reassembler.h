@@ -16,9 +16,16 @@ namespace flowkit {
 class Reassembler;
 namespace detail {
 class ConnectionTable;
-/// For a shard whose frames were already placed by their flow hash (PcapChunkIndex): skips the
-/// shard's own look at the frame.
-void process_placed(Reassembler& reassembler, const RawFrame& frame);
+/// What the caller of process_known() already knows of a frame's flow.
+struct KnownFlow {
+  /// The frame was placed on this shard by its flow hash (PcapChunkIndex): the shard's own
+  /// look at the frame is skipped.
+  bool placed = false;
+  /// The flow's symmetric_hash, taken from the frame's headers (0: not known). It must be what
+  /// the decoded tuple hashes to; the connection lookup uses it instead of hashing again.
+  std::size_t hash = 0;
+};
+void process_known(Reassembler& reassembler, const RawFrame& frame, KnownFlow known);
 /// The reassembler's TCP connection table, for cache hints ahead of frames already placed.
 ConnectionTable& connection_table(Reassembler& reassembler) noexcept;
 }  // namespace detail
@@ -58,7 +65,8 @@ class Reassembler {
   [[nodiscard]] std::size_t memory_used() const noexcept;
 
  private:
-  friend void detail::process_placed(Reassembler& reassembler, const RawFrame& frame);
+  friend void detail::process_known(Reassembler& reassembler, const RawFrame& frame,
+                                    detail::KnownFlow known);
   friend detail::ConnectionTable& detail::connection_table(Reassembler& reassembler) noexcept;
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,5 +1,7 @@
 #include "flow/connection_table.h"
 
+#include <cassert>
+
 namespace flowkit::detail {
 
 namespace {
@@ -43,9 +45,15 @@ ConnectionTable::~ConnectionTable() {
   for (auto& list : lists_) list.clear_and_dispose(std::default_delete<ConnectionNode>());
 }
 
-ConnectionTable::Found ConnectionTable::find(const PacketInfo& pkt) noexcept {
-  const Lookup lookup{pkt, symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port,
-                                          pkt.vlan_key)};
+ConnectionTable::Found ConnectionTable::find(const PacketInfo& pkt,
+                                             std::size_t flow_hash) noexcept {
+  // A hash the caller brings was taken from the raw headers (flow_peek.cc); a wrong one would
+  // miss the connection, so checked builds compare it with the decoded tuple's.
+  assert(flow_hash == 0 ||
+         flow_hash == symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key));
+  const Lookup lookup{pkt, flow_hash != 0 ? flow_hash
+                                          : symmetric_hash(pkt.src, pkt.src_port, pkt.dst,
+                                                           pkt.dst_port, pkt.vlan_key)};
   const auto it = set_.find(lookup, LookupHash{}, LookupEqual{});
   if (it == set_.end()) return {};
   const bool forward = forward_match(pkt, it->key());

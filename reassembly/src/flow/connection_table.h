@@ -22,7 +22,8 @@ class ConnectionTable {
   ConnectionTable(const ConnectionTable&) = delete;
   ConnectionTable& operator=(const ConnectionTable&) = delete;
 
-  [[nodiscard]] Found find(const PacketInfo& pkt) noexcept;
+  /// `flow_hash`: the packet's symmetric_hash when the caller has it already (0: not known).
+  [[nodiscard]] Found find(const PacketInfo& pkt, std::size_t flow_hash = 0) noexcept;
   /// Takes ownership; the node's key must be set. Placed last in its timer class list.
   ConnectionNode& insert(std::unique_ptr<ConnectionNode> node);
   /// Marks the node as just used and moves it to the back of `timer`'s list.

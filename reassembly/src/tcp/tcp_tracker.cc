@@ -36,14 +36,14 @@ constexpr Duration kRelinkInterval = std::chrono::seconds(1);
 TcpTracker::TcpTracker(const TcpConfig& config, Handler& handler, Stats& stats)
     : config_(config), handler_(handler), stats_(stats) {}
 
-void TcpTracker::process(const PacketInfo& pkt) {
+void TcpTracker::process(const PacketInfo& pkt, std::size_t flow_hash) {
   now_ = std::max(now_, pkt.ts);
   ++stats_.tcp_segments;
   const auto& tcp = pkt.tcp;
   const bool syn = tcp.has(tcp_flag::kSyn);
   const bool ack = tcp.has(tcp_flag::kAck);
 
-  auto [c, dir] = table_.find(pkt);
+  auto [c, dir] = table_.find(pkt, flow_hash);
   if (c != nullptr && syn && !ack) {
     // A SYN on a known tuple: a retransmission of the opening SYN, or a new connection reusing
     // the ports once the old one is over (or abandoned with another ISN).
@@ -53,7 +53,7 @@ void TcpTracker::process(const PacketInfo& pkt) {
     const bool same_isn = rx.base_known && tcp.seq + 1 == rx.base_seq;
     if (!same_syn && (c->ended || !same_isn)) {
       if (!c->ended) end(*c, EndReason::PortReuse);
-      if (table_.find(pkt).node != nullptr) table_.erase(*c);
+      if (table_.find(pkt, flow_hash).node != nullptr) table_.erase(*c);
       c = nullptr;
     }
   }

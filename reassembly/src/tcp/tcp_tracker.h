@@ -21,8 +21,8 @@ class TcpTracker {
   TcpTracker(const TcpTracker&) = delete;
   TcpTracker& operator=(const TcpTracker&) = delete;
 
-  /// A decoded TCP segment.
-  void process(const PacketInfo& pkt);
+  /// A decoded TCP segment; `flow_hash` is its symmetric_hash if already known, else 0.
+  void process(const PacketInfo& pkt, std::size_t flow_hash = 0);
   /// Runs idle timers at packet time `now`.
   void expire(Timestamp now);
   /// Ends every connection with EndOfInput and empties the table.

@@ -3,22 +3,30 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <array>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "flowkit/link_type.h"
 #include "flowkit/packet_source.h"
 #include "flowkit/pcap_writer.h"
 #include "flowkit/reassembler.h"
+#include "io/fanout.h"
 #include "packet_builder.h"
 #include "recorder.h"
 #include "temp_dir.h"
@@ -330,6 +338,61 @@ TEST(PacketSource, LiveFanoutKeepsEachConnectionOnOneSocket) {
   // 40 connections all hashed to one socket would be a 1 in 2^39 chance.
   EXPECT_GT(seen[0].streams().size(), 0u);
   EXPECT_GT(seen[1].streams().size(), 0u);
+}
+
+/// The fanout group id the socket behind `pcap` is in, or -1.
+int fanout_group_of(pcap_t* pcap) {
+  std::uint32_t arg = 0;
+  socklen_t length = sizeof arg;
+  if (::getsockopt(pcap_fileno(pcap), SOL_PACKET, PACKET_FANOUT, &arg, &length) != 0) return -1;
+  return static_cast<int>(arg & 0xffffu);
+}
+
+// The kernel hands out unique fanout ids counting up from 0 after boot, so the first group on a
+// fresh machine has id 0; its members must join that group, not start groups of their own
+// (which once left each socket seeing every frame). Ids are per network namespace: a private
+// one lets this test use id 0 without meeting any other capture.
+TEST(PacketSource, FanoutMembersJoinTheGroupWhateverItsIdIncludingZero) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a network namespace, packet sockets)";
+  std::string failure;
+  std::thread([&] {
+    // unshare() moves only this thread into the new namespace.
+    if (::unshare(CLONE_NEWNET) != 0) {
+      failure = fmt::format("unshare(CLONE_NEWNET): {}", std::strerror(errno));
+      return;
+    }
+    const int control = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ifreq up{};
+    std::snprintf(up.ifr_name, sizeof up.ifr_name, "lo");
+    up.ifr_flags = IFF_UP;
+    if (control < 0 || ::ioctl(control, SIOCSIFFLAGS, &up) != 0) failure = "cannot bring lo up";
+    ::close(control);
+    if (!failure.empty()) return;
+    using Handle = std::unique_ptr<pcap_t, decltype(&pcap_close)>;
+    const auto open = [](std::string& why) {
+      char error[PCAP_ERRBUF_SIZE] = {};
+      Handle handle(pcap_create("lo", error), &pcap_close);
+      if (!handle || pcap_activate(handle.get()) < 0) why = "cannot capture on the namespace's lo";
+      return handle;
+    };
+    std::array<Handle, 4> sockets{open(failure), open(failure), open(failure), open(failure)};
+    if (!failure.empty()) return;
+    try {
+      const auto fresh = detail::start_fanout_group(sockets[0].get(), "lo");
+      detail::join_fanout_group(sockets[1].get(), "lo", fresh);
+      detail::join_fanout_group(sockets[2].get(), "lo", 0);
+      detail::join_fanout_group(sockets[3].get(), "lo", 0);
+      std::array<int, 4> groups{};
+      for (std::size_t i = 0; i < groups.size(); ++i) groups[i] = fanout_group_of(sockets[i].get());
+      if (groups[0] != fresh || groups[1] != fresh || groups[2] != 0 || groups[3] != 0) {
+        failure = fmt::format("groups {} {} {} {}, expected {} {} 0 0", groups[0], groups[1],
+                              groups[2], groups[3], fresh, fresh);
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  }).join();
+  EXPECT_EQ(failure, "");
 }
 
 // In immediate mode libpcap cuts the kernel ring into slots as large as the biggest frame the

@@ -172,12 +172,12 @@ class PacketSource::Impl {
 
   // Every member is opened (and joined) now, with this one, before any privilege is given up.
   void open_fanout(const SourceOptions& options) {
-    const auto group = detail::join_fanout(live_.get(), options.interface, 0);
+    const auto group = detail::start_fanout_group(live_.get(), options.interface);
     SourceOptions one = options;
     one.fanout = 0;
     for (std::size_t i = 1; i < options.fanout; ++i) {
       auto member = PacketSource::open(one);
-      detail::join_fanout(member.impl_->live_.get(), options.interface, group);
+      detail::join_fanout_group(member.impl_->live_.get(), options.interface, group);
       members_.push_back(std::move(member));
     }
   }

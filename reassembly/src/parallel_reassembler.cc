@@ -1,13 +1,14 @@
 #include "flowkit/parallel_reassembler.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <exception>
-#include <utility>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "decode/decoder.h"
@@ -21,6 +22,15 @@
 namespace flowkit {
 
 namespace {
+
+/// A hint to the core that this thread is waiting on memory another core will write.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 // Frames travel to workers in batches: one copy per frame, one queue operation per batch.
 struct Batch {
@@ -58,21 +68,36 @@ class BatchQueue {
     std::unique_lock lock(mutex_);
     not_full_.wait(lock, [&] { return full_.size() < kDepth; });
     full_.push_back(std::move(batch));
+    queued_.store(full_.size(), std::memory_order_release);
     not_empty_.notify_one();
   }
   /// nullptr once closed and drained.
   std::unique_ptr<Batch> pop() {
+    // The next batch is usually a few microseconds away: waiting for it awake is cheaper than
+    // falling asleep and being woken (2 threads dispatching, 1.1 GB capture: 0.244 against
+    // 0.270 s, for 0.05 s more CPU; the scheduler had taken a tenth of the run). An idle link
+    // costs a worker this much awake time per batch, then it sleeps.
+    if (queued_.load(std::memory_order_acquire) == 0) {
+      const auto until = std::chrono::steady_clock::now() + kSpinFor;
+      while (queued_.load(std::memory_order_acquire) == 0 &&
+             !closing_.load(std::memory_order_acquire) &&
+             std::chrono::steady_clock::now() < until) {
+        for (int i = 0; i < 32; ++i) cpu_relax();
+      }
+    }
     std::unique_lock lock(mutex_);
     not_empty_.wait(lock, [&] { return !full_.empty() || closed_; });
     if (full_.empty()) return nullptr;
     auto batch = std::move(full_.front());
     full_.pop_front();
+    queued_.store(full_.size(), std::memory_order_release);
     not_full_.notify_one();
     return batch;
   }
   void close() {
     std::lock_guard lock(mutex_);
     closed_ = true;
+    closing_.store(true, std::memory_order_release);
     not_empty_.notify_all();
   }
   void recycle(std::unique_ptr<Batch> batch) {
@@ -94,6 +119,9 @@ class BatchQueue {
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
   std::deque<std::unique_ptr<Batch>> full_;
+  static constexpr auto kSpinFor = std::chrono::microseconds(200);
+  std::atomic<std::size_t> queued_{0};  ///< full_.size(), for waiting without the lock
+  std::atomic<bool> closing_{false};    ///< closed_, for the same
   std::vector<std::unique_ptr<Batch>> spare_;
   bool closed_ = false;
 };

@@ -80,13 +80,13 @@ class BatchQueue {
     if (queued_.load(std::memory_order_acquire) == 0) {
       const auto until = std::chrono::steady_clock::now() + kSpinFor;
       while (queued_.load(std::memory_order_acquire) == 0 &&
-             !closing_.load(std::memory_order_acquire) &&
-             std::chrono::steady_clock::now() < until) {
+             !closed_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until) {
         for (int i = 0; i < 32; ++i) cpu_relax();
       }
     }
     std::unique_lock lock(mutex_);
-    not_empty_.wait(lock, [&] { return !full_.empty() || closed_; });
+    not_empty_.wait(lock,
+                    [&] { return !full_.empty() || closed_.load(std::memory_order_relaxed); });
     if (full_.empty()) return nullptr;
     auto batch = std::move(full_.front());
     full_.pop_front();
@@ -96,8 +96,7 @@ class BatchQueue {
   }
   void close() {
     std::lock_guard lock(mutex_);
-    closed_ = true;
-    closing_.store(true, std::memory_order_release);
+    closed_.store(true, std::memory_order_release);
     not_empty_.notify_all();
   }
   void recycle(std::unique_ptr<Batch> batch) {
@@ -121,9 +120,8 @@ class BatchQueue {
   std::deque<std::unique_ptr<Batch>> full_;
   static constexpr auto kSpinFor = std::chrono::microseconds(200);
   std::atomic<std::size_t> queued_{0};  ///< full_.size(), for waiting without the lock
-  std::atomic<bool> closing_{false};    ///< closed_, for the same
   std::vector<std::unique_ptr<Batch>> spare_;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};  ///< atomic: the spin in pop() reads it without the lock
 };
 
 struct Worker {
@@ -216,9 +214,6 @@ struct ParallelReassembler::Impl {
 
   [[nodiscard]] bool first_on_caller() const noexcept { return workers.size() >= 2; }
 
-  static std::size_t hash_of(const PacketInfo& pkt) noexcept {
-    return symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key);
-  }
   std::size_t pick(std::size_t hash) const noexcept {
     if (!first_on_caller()) return shard_of(hash, workers.size());
     const std::size_t unit = shard_of(hash, kInlineUnits + kUnitsPerThread * (workers.size() - 1));
@@ -299,7 +294,7 @@ struct ParallelReassembler::Impl {
         send_to(0, frame);
         return;
       }
-      send(hash_of(pkt), frame);
+      send(detail::decoded_flow_hash(pkt), frame);
       return;
     }
     ++dispatch_stats.packets;
@@ -329,7 +324,7 @@ struct ParallelReassembler::Impl {
       return;
     }
     inner.vlan_key = link.vlan_key;
-    send(hash_of(inner), out);
+    send(detail::decoded_flow_hash(inner), out);
   }
 
   // Idle workers still need their timers to run: every second of packet time, all get a tick.

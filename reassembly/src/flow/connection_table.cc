@@ -47,13 +47,10 @@ ConnectionTable::~ConnectionTable() {
 
 ConnectionTable::Found ConnectionTable::find(const PacketInfo& pkt,
                                              std::size_t flow_hash) noexcept {
+  const Lookup lookup{pkt, flow_hash != 0 ? flow_hash : decoded_flow_hash(pkt)};
   // A hash the caller brings was taken from the raw headers (flow_peek.cc); a wrong one would
   // miss the connection, so checked builds compare it with the decoded tuple's.
-  assert(flow_hash == 0 ||
-         flow_hash == symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key));
-  const Lookup lookup{pkt, flow_hash != 0 ? flow_hash
-                                          : symmetric_hash(pkt.src, pkt.src_port, pkt.dst,
-                                                           pkt.dst_port, pkt.vlan_key)};
+  assert(lookup.hash == decoded_flow_hash(pkt));
   const auto it = set_.find(lookup, LookupHash{}, LookupEqual{});
   if (it == set_.end()) return {};
   const bool forward = forward_match(pkt, it->key());

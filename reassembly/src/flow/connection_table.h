@@ -3,10 +3,16 @@
 #include <memory>
 #include <vector>
 
+#include "flowkit/flow_key.h"
 #include "flowkit/packet.h"
 #include "tcp/connection_node.h"
 
 namespace flowkit::detail {
+
+/// The symmetric_hash of a decoded packet's tuple: what the table files its connection under.
+[[nodiscard]] inline std::size_t decoded_flow_hash(const PacketInfo& pkt) noexcept {
+  return symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key);
+}
 
 /// Owns every ConnectionNode: an intrusive hash set keyed by the full flow tuple (either
 /// orientation finds it) plus one LRU list per timer class. No allocation per lookup.

@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
 
   app.add_flag("--kill", engine.kill,
                "Tear matching connections down with forged RSTs to both ends (live capture "
-               "only; with -r, print what would be sent)")
+               "only; with -r, print what would be sent). Live packets are then read within "
+               "a millisecond of arriving (--block-timeout 1 unless given)")
       ->group("Actions");
   app.add_option("--kill-rounds", engine.kill_rounds,
                  "RST rounds per connection: the first, then one per packet an end still sends")
@@ -132,6 +133,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    // A kill races the connection: read what arrives within a millisecond, not ten.
+    if (engine.kill && app.count("--block-timeout") == 0) capture.block_timeout_ms = 1;
   } catch (const CLI::ParseError& e) {
     return flowkit::cli::exit_for_parse_error(app, e);
   }

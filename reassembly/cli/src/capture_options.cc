@@ -41,9 +41,24 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
       ->group("Input");
   app.add_option("-B,--buffer-size", buffer_size,
                  "Live capture: kernel buffer size in bytes, per capture socket (0: libpcap's "
-                 "2 MiB, which holds only 16 packets where segmentation offloads are on)")
+                 "2 MiB). Packets are packed into it, about 40,000 full-size frames in the "
+                 "default; with --immediate-mode each takes a slot of the largest frame's size "
+                 "(64-128 KiB where segmentation offloads are on), 512 in the default")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
+      ->group("Input");
+  app.add_option("--block-timeout", block_timeout_ms,
+                 "Live capture: the kernel hands packets over in blocks, each when it is full "
+                 "or this many milliseconds after it was opened, so on a quiet link a packet "
+                 "waits at most this long")
+      ->type_name("MS")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
+      ->group("Input");
+  app.add_flag("--immediate-mode", immediate,
+               "Live capture: hand each packet over the moment it arrives, not in blocks: no "
+               "wait, but every packet costs a wake-up and a ring slot of the largest frame's "
+               "size, so a busy link takes about twice the CPU and overflows the ring sooner")
       ->group("Input");
   if (bpf_positional) {
     app.add_option("filter", filter_words,
@@ -137,6 +152,8 @@ SourceOptions CaptureOptions::source_options() const {
   s.snaplen = snaplen;
   s.promiscuous = !no_promiscuous;
   s.buffer_size = buffer_size;
+  s.timeout_ms = block_timeout_ms;
+  s.immediate = immediate;
   s.filter = filter();
   if (fanout) {
     if (interface.empty() || threads < 2) {

@@ -27,6 +27,8 @@ struct CaptureOptions {
   int snaplen = 262144;
   bool no_promiscuous = false;
   int buffer_size = kDefaultLiveBufferBytes;
+  int block_timeout_ms = kDefaultLiveBlockTimeoutMs;  ///< --block-timeout
+  bool immediate = false;                             ///< --immediate-mode
   bool midstream = false;
   std::string policy = "bsd";
   bool verify_checksums = false;

@@ -90,15 +90,8 @@ packets=$(json "$capture.json" packets)
 n_inside=$(json "$capture.json" needles_inside)
 n_split=$(json "$capture.json" needles_split)
 
-# needles FILE: "inside split" counts of the capture's needles found in FILE.
-needles() {
-  local found="$logs/found.ids"
-  grep -oE "$regex" "$1" | sed 's/^FLOWKIT-NEEDLE-//; s/-END$//' | sort -u >"$found" || true
-  local inside split
-  inside=$(awk '$2 == "inside" { print $1 }' "$capture.needles" | sort | comm -12 - "$found" | wc -l)
-  split=$(awk '$2 == "split" { print $1 }' "$capture.needles" | sort | comm -12 - "$found" | wc -l)
-  echo "$inside $split"
-}
+# shellcheck source=bench/needles.sh
+source "$root/bench/needles.sh"
 
 # The tools, as they capture on the receiving end. STATS becomes the statistics file.
 declare -A cmds
@@ -142,7 +135,7 @@ run_one() {
       drops=$(json "$base.json" kernel_drops) ;;
   esac
   cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$base.time")
-  read -r inside split <<<"$(needles "$base.out")"
+  read -r inside split <<<"$(needles "$base.out" "$capture" "$regex")"
   echo "$tool rate=$rate round=$round sent=$sent mbps=$mbps got=$got drops=$drops cpu=$cpu inside=$inside split=$split" |
     tee -a "$runs_log" >&2
 }

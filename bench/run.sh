@@ -210,15 +210,8 @@ run_rounds() {
   done
 }
 
-# needles FILE: "inside split" counts of the capture's needles found in FILE.
-needles() {
-  local found="$logs/found.ids"
-  grep -oE "$regex" "$1" | sed 's/^FLOWKIT-NEEDLE-//; s/-END$//' | sort -u >"$found" || true
-  local inside split
-  inside=$(awk '$2 == "inside" { print $1 }' "$big.needles" | sort | comm -12 - "$found" | wc -l)
-  split=$(awk '$2 == "split" { print $1 }' "$big.needles" | sort | comm -12 - "$found" | wc -l)
-  echo "$inside $split"
-}
+# shellcheck source=bench/needles.sh
+source "$root/bench/needles.sh"
 
 # THREADS: 2 reassembly threads against one (target: >= 1.7x), when the build has them.
 threads_available=0
@@ -301,13 +294,13 @@ if command -v vmtouch >/dev/null; then
 fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 run_rounds
-read -r fg_inside fg_split <<<"$(needles "$logs/flowgrep.out")"
+read -r fg_inside fg_split <<<"$(needles "$logs/flowgrep.out" "$big" "$regex")"
 fg2_inside=0
 fg2_split=0
 if [ "$flowgrep_threads" -eq 1 ]; then
-  read -r fg2_inside fg2_split <<<"$(needles "$logs/flowgrep-2threads.out")"
+  read -r fg2_inside fg2_split <<<"$(needles "$logs/flowgrep-2threads.out" "$big" "$regex")"
 fi
-read -r ng_inside ng_split <<<"$(needles "$logs/ngrep.out")"
+read -r ng_inside ng_split <<<"$(needles "$logs/ngrep.out" "$big" "$regex")"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report ----------------------------------------------------------------------------------

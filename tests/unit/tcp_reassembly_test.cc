@@ -576,5 +576,51 @@ TEST(TcpConnections, KeptBytesAreOfferedOnceMoreBeforeGapAndEnd) {
   EXPECT_EQ(rec.last_offers, (std::vector<std::string>{"partial line", "after gap"}));
 }
 
+// The per-connection slot hands back what was stored as its own type, as a base of it, and
+// nothing for a type it is not (an exact type match takes a shorter way than the cast).
+struct SlotBase : ConnectionData {
+  int bytes = 0;
+};
+struct SlotDerived final : SlotBase {};
+struct SlotOther final : ConnectionData {};
+
+class SlotHandler : public Handler {
+ public:
+  bool derived = false;
+  std::vector<std::string> seen;
+  void on_established(Connection& c) override {
+    if (derived) {
+      c.set_data(std::make_unique<SlotDerived>());
+    } else {
+      c.set_data(std::make_unique<SlotBase>());
+    }
+  }
+  std::size_t on_data(Connection& c, Direction, const StreamChunk& chunk) override {
+    auto* base = c.data<SlotBase>();
+    if (base != nullptr) base->bytes += static_cast<int>(chunk.new_bytes);
+    seen.push_back(fmt::format("base={} derived={} other={} bytes={}", base != nullptr,
+                               c.data<SlotDerived>() != nullptr,
+                               c.data<SlotOther>() != nullptr, base ? base->bytes : -1));
+    return chunk.bytes.size();
+  }
+};
+
+TEST(ConnectionSlot, GivesBackItsOwnTypeOrABaseOfItAndNothingElse) {
+  for (const bool derived : {false, true}) {
+    TcpSession s;
+    auto frames = s.handshake();
+    frames.push_back(s.client_send("abc"));
+    frames.push_back(s.client_send("de"));
+    SlotHandler h;
+    h.derived = derived;
+    Reassembler r(Config{}, h);
+    for (const auto& f : frames) r.process(f.view());
+    r.finish();
+    EXPECT_EQ(h.seen, (std::vector<std::string>{
+                          fmt::format("base=true derived={} other=false bytes=3", derived),
+                          fmt::format("base=true derived={} other=false bytes=5", derived)}));
+  }
+}
+
 }  // namespace
 }  // namespace flowkit::testing

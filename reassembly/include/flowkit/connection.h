@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <typeinfo>
 
 #include "flowkit/flow_key.h"
 #include "flowkit/timestamp.h"
@@ -88,6 +89,11 @@ class Connection {
   /// A slot for the user's per-connection state.
   template <class T>
   [[nodiscard]] T* data() const noexcept {
+    if (!user_) return nullptr;
+    // Called on every data event, and the slot nearly always holds exactly a T: comparing
+    // type_info is a load and a compare where the cast walks the class hierarchy.
+    const ConnectionData& held = *user_;
+    if (typeid(held) == typeid(T)) return static_cast<T*>(user_.get());
     return dynamic_cast<T*>(user_.get());
   }
   void set_data(std::unique_ptr<ConnectionData> data) noexcept { user_ = std::move(data); }

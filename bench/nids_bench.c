@@ -217,15 +217,17 @@ int main(int argc, char** argv) {
          totals.packets, totals.bytes, seconds, (double)totals.packets / seconds / 1e6,
          (double)totals.bytes * 8 / seconds / 1e9);
   if (reassembling) {
-    printf("  %llu connections (%llu closed, %llu reset, %llu timed out, %llu open at the end), "
-           "%llu stream bytes delivered; %llu warnings (%llu too many streams, %llu out-of-order "
-           "queue overflows)\n",
-           totals.established, totals.closed, totals.reset, totals.timed_out, totals.open_at_end,
-           totals.delivered, totals.warnings, totals.too_many_streams, totals.big_queue);
+    printf(
+        "  %llu connections (%llu closed, %llu reset, %llu timed out, %llu open at the end), "
+        "%llu stream bytes delivered; %llu warnings (%llu too many streams, %llu out-of-order "
+        "queue overflows)\n",
+        totals.established, totals.closed, totals.reset, totals.timed_out, totals.open_at_end,
+        totals.delivered, totals.warnings, totals.too_many_streams, totals.big_queue);
   }
-  printf("RESULT tool=%s packets=%llu bytes=%llu seconds=%.3f delivered=%llu checksum=%llu "
-         "connections=%llu gaps=0 max_connections=0 max_buffered=0\n",
-         tool, totals.packets, totals.bytes, seconds, totals.delivered, totals.checksum,
-         totals.established);
+  printf(
+      "RESULT tool=%s packets=%llu bytes=%llu seconds=%.3f delivered=%llu checksum=%llu "
+      "connections=%llu gaps=0 max_connections=0 max_buffered=0\n",
+      tool, totals.packets, totals.bytes, seconds, totals.delivered, totals.checksum,
+      totals.established);
   return 0;
 }

@@ -245,8 +245,8 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if ((path.empty() && mode != "spin") || (mode != "reassemble" && mode != "read" && mode != "spin") ||
-      threads < 1 || threads > 64) {
+  if ((path.empty() && mode != "spin") ||
+      (mode != "reassemble" && mode != "read" && mode != "spin") || threads < 1 || threads > 64) {
     return usage();
   }
   if (mode == "spin") {
@@ -254,8 +254,9 @@ int main(int argc, char** argv) {
     const Totals t = spin(static_cast<std::size_t>(threads));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    fmt::print("spin, {} threads: {:.3f} s\nRESULT tool=spin-{}threads seconds={:.3f} checksum={}\n",
-               threads, seconds, threads, seconds, t.checksum);
+    fmt::print(
+        "spin, {} threads: {:.3f} s\nRESULT tool=spin-{}threads seconds={:.3f} checksum={}\n",
+        threads, seconds, threads, seconds, t.checksum);
     return 0;
   }
 
@@ -265,16 +266,16 @@ int main(int argc, char** argv) {
     options.files = {path};
     auto source = flowkit::PacketSource::open(options);
     const auto n = static_cast<std::size_t>(threads);
-    const Totals t = mode == "read" ? read_only(source)
+    const Totals t = mode == "read"                          ? read_only(source)
                      : threads == 1 && !dispatch && !indexed ? reassemble(source, midstream)
-                     : dispatch     ? reassemble_dispatched(source, midstream, n)
-                                    : reassemble_sharded(source, options, midstream, n);
+                     : dispatch ? reassemble_dispatched(source, midstream, n)
+                                : reassemble_sharded(source, options, midstream, n);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const std::string tool = mode == "read" ? "flowkit-read"
-                             : threads > 1
-                                 ? fmt::format("flowkit-{}threads{}", threads, dispatch ? "-dispatch" : "")
-                                 : "flowkit";
+    const std::string tool =
+        mode == "read" ? "flowkit-read"
+        : threads > 1  ? fmt::format("flowkit-{}threads{}", threads, dispatch ? "-dispatch" : "")
+                       : "flowkit";
     fmt::print("{} {}: {} packets, {} bytes in {:.3f} s: {:.3f} Mpackets/s, {:.2f} Gbit/s\n", tool,
                path, t.packets, t.bytes, seconds, static_cast<double>(t.packets) / seconds / 1e6,
                static_cast<double>(t.bytes) * 8 / seconds / 1e9);

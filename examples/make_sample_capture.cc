@@ -60,7 +60,8 @@ std::vector<Frame> browsing(TcpSession s, const std::string& host) {
   auto f = s.handshake();
   const std::string base = "http://" + host;
   f.push_back(s.client_send(http_request(host, "/", "")));
-  f.push_back(s.server_send(http_response("<html><a href=\"/news.html\">news</a></html>", "text/html")));
+  f.push_back(
+      s.server_send(http_response("<html><a href=\"/news.html\">news</a></html>", "text/html")));
   f.push_back(s.client_send(http_request(host, "/style.css", base + "/")));
   f.push_back(s.server_send(http_response("body{}", "text/css")));
   f.push_back(s.client_send(http_request(host, "/news.html", base + "/")));
@@ -85,9 +86,11 @@ std::vector<Frame> smtp(TcpSession s) {
   f.push_back(s.server_send("220 mail.example.org ESMTP Postfix (Debian/GNU)\r\n"));
   f.push_back(s.client_send("EHLO laptop.example.org\r\n"));
   f.push_back(s.server_send("250-mail.example.org\r\n250 8BITMIME\r\n"));
-  f.push_back(s.client_send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"));
+  f.push_back(
+      s.client_send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"));
   f.push_back(s.server_send("250 OK\r\n250 OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n"));
-  f.push_back(s.client_send("Subject: hi\r\nX-Mailer: Thunderbird 115.6.0\r\n\r\nhello bob\r\n.\r\nQUIT\r\n"));
+  f.push_back(s.client_send(
+      "Subject: hi\r\nX-Mailer: Thunderbird 115.6.0\r\n\r\nhello bob\r\n.\r\nQUIT\r\n"));
   f.push_back(s.server_send("250 queued\r\n221 bye\r\n"));
   f.push_back(s.client_fin());
   f.push_back(s.server_fin());
@@ -98,7 +101,8 @@ std::vector<Frame> smtp(TcpSession s) {
 std::vector<Frame> split_login(TcpSession s) {
   auto f = s.handshake();
   const std::string request =
-      "POST /login HTTP/1.1\r\nHost: intranet\r\nContent-Length: 29\r\n\r\nuser=admin&password=hunter2";
+      "POST /login HTTP/1.1\r\nHost: intranet\r\nContent-Length: "
+      "29\r\n\r\nuser=admin&password=hunter2";
   const std::size_t a = request.find("pass") + 2;  // "pa" | "ssword"
   const std::size_t b = a + 12;
   const auto first = s.client_at(0, request.substr(0, a));
@@ -136,20 +140,23 @@ int main(int argc, char** argv) {
   std::vector<Frame> frames;
   append(frames, browsing(TcpSession(options("192.168.1.101", 51000, "198.51.100.80", 80, 1000, 0)),
                           "www.example.com"));
-  append(frames, browsing(TcpSession(options("2001:db8::101", 51002, "2001:db8::80", 8080,
-                                             0xFFFFFF00U, 1)),
-                          "ipv6.example.net"));
+  append(frames,
+         browsing(TcpSession(options("2001:db8::101", 51002, "2001:db8::80", 8080, 0xFFFFFF00U, 1)),
+                  "ipv6.example.net"));
   append(frames, ssh(TcpSession(options("192.168.1.101", 51004, "192.168.1.7", 2222, 77777, 2))));
   append(frames, smtp(TcpSession(options("192.168.1.101", 51006, "203.0.113.25", 25, 424242, 3))));
-  append(frames, split_login(TcpSession(options("192.168.1.102", 51008, "192.168.1.10", 80,
-                                                0xFFFFFFF0U, 4))));
+  append(
+      frames,
+      split_login(TcpSession(options("192.168.1.102", 51008, "192.168.1.10", 80, 0xFFFFFFF0U, 4))));
   append(frames, reset(TcpSession(options("192.168.1.103", 51010, "192.168.1.10", 80, 5555, 5))));
-  auto dns = flowkit::testing::PacketBuilder()
-                 .ipv4("192.168.1.101", "192.168.1.1")
-                 .udp(53000, 53)
-                 .payload("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03org\x00\x00\x01\x00\x01"sv)
-                 .time(std::chrono::seconds(1700000006))
-                 .build();
+  auto dns =
+      flowkit::testing::PacketBuilder()
+          .ipv4("192.168.1.101", "192.168.1.1")
+          .udp(53000, 53)
+          .payload(
+              "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03org\x00\x00\x01\x00\x01"sv)
+          .time(std::chrono::seconds(1700000006))
+          .build();
   frames.push_back(dns);
   auto big = flowkit::testing::PacketBuilder()
                  .ipv4("192.168.1.101", "192.168.1.2")

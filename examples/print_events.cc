@@ -22,8 +22,8 @@ class PrintEvents final : public flowkit::Handler {
   }
   void on_gap(flowkit::Connection& c, flowkit::Direction d, std::uint64_t offset,
               std::uint64_t length, flowkit::GapReason why) override {
-    fmt::print("{} gap {} offset {} bytes {} ({})\n", c.id(), flowkit::to_string(d), offset,
-               length, flowkit::to_string(why));
+    fmt::print("{} gap {} offset {} bytes {} ({})\n", c.id(), flowkit::to_string(d), offset, length,
+               flowkit::to_string(why));
   }
   void on_end(flowkit::Connection& c, flowkit::EndReason why) override {
     fmt::print("{} {} {}\n", c.id(), flowkit::to_string(why), c.key().to_string());

@@ -53,8 +53,10 @@ struct Files final : flowkit::ConnectionData {
     const auto& k = c.key();
     const auto client = safe_endpoint(k.client, k.client_port);
     const auto server = safe_endpoint(k.server, k.server_port);
-    to_server = std::make_unique<DirectionFile>(dir / fmt::format("{:06}_{}-{}", c.id(), client, server));
-    to_client = std::make_unique<DirectionFile>(dir / fmt::format("{:06}_{}-{}", c.id(), server, client));
+    to_server =
+        std::make_unique<DirectionFile>(dir / fmt::format("{:06}_{}-{}", c.id(), client, server));
+    to_client =
+        std::make_unique<DirectionFile>(dir / fmt::format("{:06}_{}-{}", c.id(), server, client));
   }
   std::unique_ptr<DirectionFile> to_server;
   std::unique_ptr<DirectionFile> to_client;

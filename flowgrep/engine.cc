@@ -10,7 +10,9 @@ namespace flowkit::flowgrep {
 
 namespace {
 
-constexpr std::size_t index(Direction d) noexcept { return static_cast<std::size_t>(d); }
+constexpr std::size_t index(Direction d) noexcept {
+  return static_cast<std::size_t>(d);
+}
 
 std::vector<std::uint32_t> distinct(std::initializer_list<std::uint32_t> values) {
   std::vector<std::uint32_t> out;
@@ -23,13 +25,14 @@ std::vector<std::uint32_t> distinct(std::initializer_list<std::uint32_t> values)
 }  // namespace
 
 struct Engine::State final : ConnectionData {
-  explicit State(std::size_t context) : recent{RecentBytes(context + 256), RecentBytes(context + 256)} {}
+  explicit State(std::size_t context)
+      : recent{RecentBytes(context + 256), RecentBytes(context + 256)} {}
   DirectionStream streams[2];
   RecentBytes recent[2];
   std::uint64_t matches = 0;
   bool matched = false;
   HeldFrames frames;
-  std::string held_bytes[2];          // stream bytes before the verdict (--dump-dir)
+  std::string held_bytes[2];  // stream bytes before the verdict (--dump-dir)
   std::uint64_t held_lost[2] = {0, 0};
   std::unique_ptr<StreamFiles> files;
   int kill_rounds = 0;
@@ -58,9 +61,12 @@ Engine::Engine(const CompiledPatterns& patterns, EngineOptions options, Report& 
 
 bool Engine::scans(Direction dir) const noexcept {
   switch (options_.sides) {
-    case Sides::Client: return dir == Direction::ToServer;
-    case Sides::Server: return dir == Direction::ToClient;
-    case Sides::Both: return true;
+    case Sides::Client:
+      return dir == Direction::ToServer;
+    case Sides::Server:
+      return dir == Direction::ToClient;
+    case Sides::Both:
+      return true;
   }
   return true;
 }
@@ -161,8 +167,8 @@ void Engine::report_hits(Connection& conn, State& s, Direction dir, std::uint64_
     e.start = hit.start;
     e.end = hit.end;
     e.start_known = start_known;
-    e.excerpt = s.recent[index(dir)].slice(start > context ? start - context : 0,
-                                           hit.end + context, chunk_offset, chunk);
+    e.excerpt = s.recent[index(dir)].slice(start > context ? start - context : 0, hit.end + context,
+                                           chunk_offset, chunk);
     report_.match(e);
     ++counters_.matches;
     ++s.matches;
@@ -195,11 +201,15 @@ void Engine::on_verdict(Connection& conn, State& s) {
     const auto& server = conn.half(Direction::ToClient);
     const auto& k = conn.key();
     std::vector<RstPacket> packets;
-    for (auto seq : distinct({server.ack_seen ? server.last_ack : client.next_seq, client.highest_seq})) {
-      packets.push_back({k.client, k.client_port, k.server, k.server_port, seq, server.highest_seq});
+    for (auto seq :
+         distinct({server.ack_seen ? server.last_ack : client.next_seq, client.highest_seq})) {
+      packets.push_back(
+          {k.client, k.client_port, k.server, k.server_port, seq, server.highest_seq});
     }
-    for (auto seq : distinct({client.ack_seen ? client.last_ack : server.next_seq, server.highest_seq})) {
-      packets.push_back({k.server, k.server_port, k.client, k.client_port, seq, client.highest_seq});
+    for (auto seq :
+         distinct({client.ack_seen ? client.last_ack : server.next_seq, server.highest_seq})) {
+      packets.push_back(
+          {k.server, k.server_port, k.client, k.client_port, seq, client.highest_seq});
     }
     ++counters_.kills;
     kill(conn, s, conn.last_seen(), std::move(packets));
@@ -267,9 +277,10 @@ void Engine::on_udp(const PacketInfo& pkt) {
     e.start = hit.start;
     e.end = hit.end;
     e.start_known = patterns_.reports_start(hit.pattern);
-    const std::uint64_t from = (e.start_known ? hit.start : hit.end) ;
+    const std::uint64_t from = (e.start_known ? hit.start : hit.end);
     const std::uint64_t lo = from > options_.context ? from - options_.context : 0;
-    const std::uint64_t hi = std::min<std::uint64_t>(hit.end + options_.context, pkt.payload.size());
+    const std::uint64_t hi =
+        std::min<std::uint64_t>(hit.end + options_.context, pkt.payload.size());
     e.excerpt.assign(reinterpret_cast<const char*>(pkt.payload.data()) + lo, hi - lo);
     report_.match(e);
     ++counters_.matches;

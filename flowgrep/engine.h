@@ -18,25 +18,25 @@ namespace flowkit::flowgrep {
 enum class Sides : std::uint8_t { Client, Server, Both };
 
 struct EngineOptions {
-  Sides sides = Sides::Both;        ///< which directions are matched (client = what it sends)
-  std::size_t context = 32;         ///< -A: bytes of context shown around a match
-  bool udp = false;                 ///< also match UDP datagrams, each on its own
-  std::string pcap_path;            ///< -w
+  Sides sides = Sides::Both;          ///< which directions are matched (client = what it sends)
+  std::size_t context = 32;           ///< -A: bytes of context shown around a match
+  bool udp = false;                   ///< also match UDP datagrams, each on its own
+  std::string pcap_path;              ///< -w
   std::size_t pcap_buffer = 1 << 20;  ///< bytes of frames held per connection before a verdict
-  std::string dump_dir;             ///< --dump-dir
+  std::string dump_dir;               ///< --dump-dir
   std::size_t dump_buffer = 1 << 20;  ///< stream bytes held per direction before a verdict
-  bool kill = false;                ///< --kill
-  bool dry_run = false;             ///< report kills without sending (reading files)
-  int kill_rounds = 4;              ///< RST rounds per connection: the first plus answers to
-                                    ///< challenge ACKs (RFC 5961)
-  bool log_every_end = false;       ///< an end event for every connection, matched or not
+  bool kill = false;                  ///< --kill
+  bool dry_run = false;               ///< report kills without sending (reading files)
+  int kill_rounds = 4;                ///< RST rounds per connection: the first plus answers to
+                                      ///< challenge ACKs (RFC 5961)
+  bool log_every_end = false;         ///< an end event for every connection, matched or not
 };
 
 struct EngineCounters {
   std::uint64_t matches = 0;
   std::uint64_t matched_connections = 0;
   std::uint64_t udp_matches = 0;
-  std::uint64_t kills = 0;          ///< connections killed (or that would be, in a dry run)
+  std::uint64_t kills = 0;  ///< connections killed (or that would be, in a dry run)
   std::uint64_t rsts_sent = 0;
   std::uint64_t inject_errors = 0;
   EngineCounters& operator+=(const EngineCounters& o) noexcept;

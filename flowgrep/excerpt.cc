@@ -16,11 +16,21 @@ std::string escape_bytes(std::string_view text, std::size_t limit, bool quote_sp
     }
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '\r': out += "\\r"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\\': out += quote_specials ? "\\\\" : "\\"; break;
-      case '"': out += quote_specials ? "\\\"" : "\""; break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += quote_specials ? "\\\\" : "\\";
+        break;
+      case '"':
+        out += quote_specials ? "\\\"" : "\"";
+        break;
       default:
         if (c >= 0x20 && c < 0x7f) {
           out += static_cast<char>(c);

@@ -32,9 +32,9 @@ class PcapLog {
   std::unique_ptr<PcapWriter> make_writer(int link_type);
   std::mutex mutex_;
   std::string path_;
-  OutputFd file_;                       ///< until the first frame fixes the link type
+  OutputFd file_;  ///< until the first frame fixes the link type
   std::unique_ptr<PcapWriter> writer_;
-  int link_type_ = -1;       ///< fixed by the first frame written
+  int link_type_ = -1;  ///< fixed by the first frame written
   std::uint64_t written_ = 0;
   std::uint64_t skipped_ = 0;  ///< frames of another link type than the file's
 };

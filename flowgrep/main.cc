@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   flowkit::cli::CaptureOptions capture;
 
   app.add_option("-e,--regexp", expressions, "A pattern (repeatable)")->group("Patterns");
-  app.add_option("-f,--file", pattern_files, "Read patterns from FILE, one per line; # starts a comment")
+  app.add_option("-f,--file", pattern_files,
+                 "Read patterns from FILE, one per line; # starts a comment")
       ->group("Patterns");
   app.add_flag("-I,--ignore-case", pattern_options.caseless, "Match case-insensitively")
       ->group("Patterns");
@@ -146,7 +147,8 @@ int main(int argc, char** argv) {
   try {
     std::vector<flowkit::flowgrep::Pattern> patterns;
     for (std::size_t i = 0; i < expressions.size(); ++i) {
-      patterns.push_back(flowkit::flowgrep::command_line_pattern(expressions[i], i + 1, pattern_options));
+      patterns.push_back(
+          flowkit::flowgrep::command_line_pattern(expressions[i], i + 1, pattern_options));
     }
     for (const auto& file : pattern_files) {
       auto loaded = flowkit::flowgrep::load_pattern_file(file, pattern_options);
@@ -211,12 +213,10 @@ int main(int argc, char** argv) {
     }
     if (stats_file->enabled()) {
       auto j = flowkit::cli::stats_to_json("flowgrep", stats, source);
-      j["flowgrep"] = {{"matches", c.matches},
-                       {"matched_connections", c.matched_connections},
-                       {"udp_matches", c.udp_matches},
-                       {"kills", c.kills},
-                       {"rsts_sent", c.rsts_sent},
-                       {"inject_errors", c.inject_errors}};
+      j["flowgrep"] = {
+          {"matches", c.matches},         {"matched_connections", c.matched_connections},
+          {"udp_matches", c.udp_matches}, {"kills", c.kills},
+          {"rsts_sent", c.rsts_sent},     {"inject_errors", c.inject_errors}};
       stats_file->write(j);
     }
     // Like grep: results that could not be written are an error (a reader that went away is

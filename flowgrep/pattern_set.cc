@@ -24,13 +24,16 @@ std::string hex_to_expression(const std::string& text, const std::string& origin
       continue;
     }
     if (std::isxdigit(static_cast<unsigned char>(c)) == 0) {
-      throw PatternError(fmt::format("pattern {} ('{}'): '{}' is not a hex digit", origin, text, c));
+      throw PatternError(
+          fmt::format("pattern {} ('{}'): '{}' is not a hex digit", origin, text, c));
     }
     digits += c;
   }
   if (digits.empty() || digits.size() % 2 != 0) {
-    throw PatternError(fmt::format("pattern {} ('{}'): hex patterns need an even, non-zero number "
-                                   "of hex digits", origin, text));
+    throw PatternError(
+        fmt::format("pattern {} ('{}'): hex patterns need an even, non-zero number "
+                    "of hex digits",
+                    origin, text));
   }
   std::string expression;
   for (std::size_t i = 0; i < digits.size(); i += 2) {
@@ -90,10 +93,9 @@ CompiledPatterns::CompiledPatterns(std::vector<Pattern> patterns, const PatternO
     }
     hs_database_t* db = nullptr;
     hs_compile_error_t* error = nullptr;
-    const hs_error_t rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                                           static_cast<unsigned>(expressions.size()),
-                                           HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE, nullptr,
-                                           &db, &error);
+    const hs_error_t rc = hs_compile_multi(
+        expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
+        HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE, nullptr, &db, &error);
     if (rc == HS_SUCCESS) {
       database_.reset(db);
       return;

@@ -68,16 +68,16 @@ void Report::match(const MatchEvent& e) {
     line(dump(j));
     return;
   }
-  line(fmt::format("{} {} {} match #{} /{}/ at {}: \"{}\"", format_iso8601(e.ts),
-                   ends_text(e.ends), e.direction, e.pattern_id, escape_bytes(e.pattern, 120, false),
-                   e.start_known ? fmt::format("{}-{}", e.start, e.end) : fmt::format("..{}", e.end),
-                   escape_bytes(e.excerpt)));
+  line(
+      fmt::format("{} {} {} match #{} /{}/ at {}: \"{}\"", format_iso8601(e.ts), ends_text(e.ends),
+                  e.direction, e.pattern_id, escape_bytes(e.pattern, 120, false),
+                  e.start_known ? fmt::format("{}-{}", e.start, e.end) : fmt::format("..{}", e.end),
+                  escape_bytes(e.excerpt)));
 }
 
 void Report::kill(const KillEvent& e) {
   if (audit_ != nullptr) {
-    audit_->write(e.error.empty() ? AuditSeverity::Warning : AuditSeverity::Error,
-                  audit_line(e));
+    audit_->write(e.error.empty() ? AuditSeverity::Warning : AuditSeverity::Error, audit_line(e));
   }
   if (json_) {
     json j;
@@ -88,9 +88,12 @@ void Report::kill(const KillEvent& e) {
     j["round"] = e.round;
     json packets = json::array();
     for (const auto& p : e.packets) {
-      packets.push_back({{"src", p.src.to_string()}, {"src_port", p.src_port},
-                         {"dst", p.dst.to_string()}, {"dst_port", p.dst_port},
-                         {"seq", p.seq}, {"ack", p.ack}});
+      packets.push_back({{"src", p.src.to_string()},
+                         {"src_port", p.src_port},
+                         {"dst", p.dst.to_string()},
+                         {"dst_port", p.dst_port},
+                         {"seq", p.seq},
+                         {"ack", p.ack}});
     }
     j["rst"] = packets;
     if (!e.error.empty()) j["error"] = e.error;
@@ -136,7 +139,8 @@ void Report::end(const EndEvent& e) {
 
 void Report::note(Timestamp ts, std::uint64_t connection, const std::string& text) {
   if (json_) {
-    json j{{"type", "note"}, {"ts", format_iso8601(ts)}, {"connection", connection}, {"text", text}};
+    json j{
+        {"type", "note"}, {"ts", format_iso8601(ts)}, {"connection", connection}, {"text", text}};
     line(dump(j));
     return;
   }

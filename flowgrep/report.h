@@ -27,13 +27,13 @@ struct MatchEvent {
   Timestamp ts{};
   std::uint64_t connection = 0;  ///< Connection::id(); 0 for UDP
   FlowEnds ends;
-  std::string direction;         ///< "to-server", "to-client" or "udp"
+  std::string direction;  ///< "to-server", "to-client" or "udp"
   unsigned pattern_id = 0;
   std::string pattern;
-  std::uint64_t start = 0;       ///< stream offset of the first matching byte (if known)
-  std::uint64_t end = 0;         ///< stream offset just past the match
+  std::uint64_t start = 0;  ///< stream offset of the first matching byte (if known)
+  std::uint64_t end = 0;    ///< stream offset just past the match
   bool start_known = true;
-  std::string excerpt;           ///< raw bytes around the match
+  std::string excerpt;  ///< raw bytes around the match
 };
 
 struct RstPacket {
@@ -48,17 +48,17 @@ struct RstPacket {
 struct KillEvent {
   Timestamp ts{};
   std::uint64_t connection = 0;
-  FlowEnds ends;                 ///< client -> server
+  FlowEnds ends;  ///< client -> server
   bool dry_run = false;
-  int round = 1;                 ///< 1 = on the match; later rounds answer challenge ACKs
+  int round = 1;  ///< 1 = on the match; later rounds answer challenge ACKs
   std::vector<RstPacket> packets;
-  std::string error;             ///< injection failure, if any
+  std::string error;  ///< injection failure, if any
 };
 
 struct EndEvent {
   Timestamp ts{};
   std::uint64_t connection = 0;
-  FlowEnds ends;                 ///< client -> server
+  FlowEnds ends;  ///< client -> server
   EndReason reason = EndReason::Close;
   std::uint64_t matches = 0;
   std::uint64_t bytes_to_server = 0;

@@ -19,8 +19,10 @@ LibnetHandle open_libnet(int type, const char* family) {
   char errbuf[LIBNET_ERRBUF_SIZE] = {};
   LibnetHandle handle(libnet_init(type, nullptr, errbuf));
   if (!handle) {
-    throw InjectError(fmt::format("cannot open a raw {} socket for --kill (needs root or "
-                                  "CAP_NET_RAW): {}", family, errbuf));
+    throw InjectError(
+        fmt::format("cannot open a raw {} socket for --kill (needs root or "
+                    "CAP_NET_RAW): {}",
+                    family, errbuf));
   }
   return handle;
 }
@@ -43,7 +45,8 @@ class LibnetInjector final : public RstInjector {
       libnet_in6_addr dst{};
       std::memcpy(&src, rst.src.bytes().data(), 16);
       std::memcpy(&dst, rst.dst.bytes().data(), 16);
-      if (libnet_build_ipv6(0, 0, LIBNET_TCP_H, IPPROTO_TCP, 64, src, dst, nullptr, 0, l, 0) == -1) {
+      if (libnet_build_ipv6(0, 0, LIBNET_TCP_H, IPPROTO_TCP, 64, src, dst, nullptr, 0, l, 0) ==
+          -1) {
         fail(l);
       }
     } else {
@@ -70,6 +73,8 @@ class LibnetInjector final : public RstInjector {
 
 }  // namespace
 
-std::unique_ptr<RstInjector> make_libnet_injector() { return std::make_unique<LibnetInjector>(); }
+std::unique_ptr<RstInjector> make_libnet_injector() {
+  return std::make_unique<LibnetInjector>();
+}
 
 }  // namespace flowkit::flowgrep

@@ -28,10 +28,12 @@ class DirectionStream {
  private:
   friend class StreamMatcher;
   struct Close {
-    void operator()(hs_stream_t* s) const noexcept { hs_close_stream(s, nullptr, nullptr, nullptr); }
+    void operator()(hs_stream_t* s) const noexcept {
+      hs_close_stream(s, nullptr, nullptr, nullptr);
+    }
   };
   std::unique_ptr<hs_stream_t, Close> stream_;
-  std::uint64_t base_ = 0;  ///< stream offset where the Hyperscan stream began (after a gap)
+  std::uint64_t base_ = 0;      ///< stream offset where the Hyperscan stream began (after a gap)
   std::vector<bool> reported_;  ///< patterns already reported in this direction
 };
 

@@ -28,7 +28,8 @@ HeadScan HeadScanner::scan(std::string_view bytes, std::size_t pos, std::uint64_
       }
       pending_ = false;
       return {head.size() > rules_.max_first_line ? Status::FirstLineTooLong : Status::NotMessage,
-              pos, {}};
+              pos,
+              {}};
     }
     if (!rules_.is_first_line(head.substr(0, eol))) {
       pending_ = false;

@@ -15,9 +15,9 @@
 #include "defrag/defragmenter.h"
 #include "elapsed.h"
 #include "flow/connection_table.h"
-#include "io/prefetch.h"
 #include "flowkit/flow_key.h"
 #include "flowkit/reassembler.h"
+#include "io/prefetch.h"
 
 namespace flowkit {
 
@@ -392,9 +392,15 @@ ParallelReassembler::ParallelReassembler(Config config, std::size_t workers,
     : impl_(std::make_unique<Impl>(std::move(config), workers, handler_for)) {}
 ParallelReassembler::~ParallelReassembler() = default;
 
-void ParallelReassembler::process(const RawFrame& frame) { impl_->process(frame); }
-void ParallelReassembler::finish() { impl_->finish(); }
-std::size_t ParallelReassembler::workers() const noexcept { return impl_->workers.size(); }
+void ParallelReassembler::process(const RawFrame& frame) {
+  impl_->process(frame);
+}
+void ParallelReassembler::finish() {
+  impl_->finish();
+}
+std::size_t ParallelReassembler::workers() const noexcept {
+  return impl_->workers.size();
+}
 
 std::uint64_t ParallelReassembler::open_connections() const noexcept {
   std::uint64_t total = 0;

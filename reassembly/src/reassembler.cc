@@ -2,8 +2,8 @@
 
 #include "bytes.h"
 #include "decode/decoder.h"
-#include "flowkit/flow_key.h"
 #include "defrag/defragmenter.h"
+#include "flowkit/flow_key.h"
 #include "tcp/tcp_tracker.h"
 
 namespace flowkit {
@@ -91,8 +91,8 @@ void Reassembler::Impl::process(const RawFrame& frame, detail::KnownFlow known) 
   pkt.ts = frame.ts;
   pkt.frame = frame.data;
   pkt.link_type = frame.link_type;
-  pkt.wire_length = std::max<std::uint32_t>(frame.wire_length,
-                                            static_cast<std::uint32_t>(frame.data.size()));
+  pkt.wire_length =
+      std::max<std::uint32_t>(frame.wire_length, static_cast<std::uint32_t>(frame.data.size()));
   pkt.vlan_key = link.vlan_key;
   detail::FragmentView fragment;
   if (auto failure = detail::decode_ip(link.l3, config.verify_ip_checksum, pkt, fragment)) {
@@ -167,7 +167,9 @@ Reassembler::~Reassembler() = default;
 Reassembler::Reassembler(Reassembler&&) noexcept = default;
 Reassembler& Reassembler::operator=(Reassembler&&) noexcept = default;
 
-void Reassembler::process(const RawFrame& frame) { impl_->process(frame); }
+void Reassembler::process(const RawFrame& frame) {
+  impl_->process(frame);
+}
 
 detail::ConnectionTable& detail::connection_table(Reassembler& reassembler) noexcept {
   return reassembler.impl_->tcp.table();
@@ -185,17 +187,27 @@ void reassemble(PacketSource& source, Reassembler& reassembler,
   }
   reassembler.finish();
 }
-void Reassembler::advance_time(Timestamp now) { impl_->run_timers(now); }
-void Reassembler::finish() { impl_->tcp.finish(); }
+void Reassembler::advance_time(Timestamp now) {
+  impl_->run_timers(now);
+}
+void Reassembler::finish() {
+  impl_->tcp.finish();
+}
 void Reassembler::end_connection(Connection& conn, EndReason reason) {
   impl_->tcp.end_connection(conn, reason);
 }
 void Reassembler::for_each_connection(const std::function<void(Connection&)>& visit) {
   impl_->tcp.for_each_connection(visit);
 }
-const Stats& Reassembler::stats() const noexcept { return impl_->stats; }
-const Config& Reassembler::config() const noexcept { return impl_->config; }
-std::size_t Reassembler::connection_count() const noexcept { return impl_->tcp.connection_count(); }
+const Stats& Reassembler::stats() const noexcept {
+  return impl_->stats;
+}
+const Config& Reassembler::config() const noexcept {
+  return impl_->config;
+}
+std::size_t Reassembler::connection_count() const noexcept {
+  return impl_->tcp.connection_count();
+}
 std::size_t Reassembler::memory_used() const noexcept {
   return impl_->tcp.memory_used() + impl_->defrag.memory_used();
 }

@@ -12,9 +12,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "flow/connection_table.h"
 #include "flowkit/capture_file.h"
 #include "flowkit/reassembler.h"
-#include "flow/connection_table.h"
 #include "io/bpf_program.h"
 #include "io/pcap_chunk_index.h"
 
@@ -30,7 +30,7 @@ struct IndexedRun {
   const detail::BpfProgram* filter;
   PacketSource& source;
   std::atomic<std::uint64_t> filtered_out{0};
-  std::uint64_t bytes_done = 0;  ///< shard 0's thread only
+  std::uint64_t bytes_done = 0;                 ///< shard 0's thread only
   std::vector<std::exception_ptr> file_errors;  ///< per shard: the damage that ended the file
 };
 
@@ -82,7 +82,8 @@ struct ShardedReassembler::Impl {
         if (n + kFirstLineAhead < records.size()) {
           index.prefetch(records[n + kFirstLineAhead] & kOffset);
         }
-        if (n + kWholeAhead < records.size()) index.prefetch_all(records[n + kWholeAhead] & kOffset);
+        if (n + kWholeAhead < records.size())
+          index.prefetch_all(records[n + kWholeAhead] & kOffset);
         // The walk hashed each placed frame's flow: its connection is asked for early too
         // (measured: 9 % less CPU with two threads; 5 % more once every line of the node was).
         if (n + kFirstLineAhead < records.size() && hashes[n + kFirstLineAhead] != 0) {
@@ -153,9 +154,8 @@ ShardedReassembler::ShardedReassembler(Config config, std::size_t shards,
 ShardedReassembler::~ShardedReassembler() = default;
 
 bool ShardedReassembler::can_read(const SourceOptions& options) {
-  return !options.files.empty() &&
-         std::none_of(options.files.begin(), options.files.end(),
-                      [](const std::string& f) { return f == "-"; });
+  return !options.files.empty() && std::none_of(options.files.begin(), options.files.end(),
+                                                [](const std::string& f) { return f == "-"; });
 }
 
 std::vector<PacketSource> ShardedReassembler::open_readers(const SourceOptions& options,
@@ -222,8 +222,9 @@ bool ShardedReassembler::run_indexed(PacketSource& source, const std::function<v
   if (!options.filter.empty()) filter.emplace().compile(options.filter, index->link_type(), 262144);
 
   source.read_elsewhere(0, 0);  // its progress shows the file as being read from here on
-  IndexedRun run{*index, filter ? &*filter : nullptr, source, {}, 0,
-                 std::vector<std::exception_ptr>(shards.size())};
+  IndexedRun run{*index, filter ? &*filter : nullptr,
+                 source, {},
+                 0,      std::vector<std::exception_ptr>(shards.size())};
   // A handler's exception stops every shard; damage in the file is met by each in turn.
   std::vector<std::exception_ptr> errors(shards.size());
   const auto read = [&](std::size_t i, const std::function<void()>& after_frame) {
@@ -250,7 +251,9 @@ bool ShardedReassembler::run_indexed(PacketSource& source, const std::function<v
   return true;
 }
 
-std::size_t ShardedReassembler::shards() const noexcept { return impl_->shards.size(); }
+std::size_t ShardedReassembler::shards() const noexcept {
+  return impl_->shards.size();
+}
 
 std::uint64_t ShardedReassembler::frames_read() const noexcept {
   return impl_->frames_read.load(std::memory_order_relaxed);

@@ -107,9 +107,7 @@ TEST(Progress, AnUnfinishedLineIsEndedWhenTheRunFails) {
     progress.update(snapshot(1, 1, 0, 0, 10, 0), t0 + 1s);
   }
   EXPECT_EQ(out.text(), "\rfile 1/1  10 packets  10 packets/s  0 open connections\n");
-  {
-    Progress never_drawn(out.get(), false, t0);
-  }
+  { Progress never_drawn(out.get(), false, t0); }
   EXPECT_EQ(out.text(), "\rfile 1/1  10 packets  10 packets/s  0 open connections\n");
 }
 

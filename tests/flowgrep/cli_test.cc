@@ -60,7 +60,8 @@ TEST(FlowgrepCli, ExitCodesLikeGrep) {
 TEST(FlowgrepCli, ClearOneLineErrors) {
   const auto bad_regex = run(fmt::format("{} -e 'ok' -e '(x)\\1' -r {}", kFlowgrep, kSample));
   EXPECT_EQ(bad_regex.status, 2);
-  EXPECT_EQ(bad_regex.out, "flowgrep: pattern -e #2 ('(x)\\1') is rejected: Back-references are unsupported.\n");
+  EXPECT_EQ(bad_regex.out,
+            "flowgrep: pattern -e #2 ('(x)\\1') is rejected: Back-references are unsupported.\n");
   const auto missing = run(fmt::format("{} -e x -r /no/such.pcap", kFlowgrep));
   EXPECT_EQ(missing.out, "flowgrep: /no/such.pcap: no such file or directory\n");
   const auto iface = run(fmt::format("{} -e x -i flowkit-none0", kFlowgrep));
@@ -73,21 +74,25 @@ TEST(FlowgrepCli, ClearOneLineErrors) {
   EXPECT_NE(no_input.out.find("no input"), std::string::npos);
   const auto bad_filter = run(fmt::format("{} -e x -r {} tcp port banana", kFlowgrep, kSample));
   EXPECT_EQ(bad_filter.status, 2);
-  EXPECT_NE(bad_filter.out.find("bad filter 'tcp port banana'"), std::string::npos) << bad_filter.out;
+  EXPECT_NE(bad_filter.out.find("bad filter 'tcp port banana'"), std::string::npos)
+      << bad_filter.out;
 }
 
 TEST(FlowgrepCli, LiveCaptureWithoutPrivilegesIsAClearError) {
   if (::geteuid() != 0 || !have("setpriv")) GTEST_SKIP() << "needs root to drop to nobody";
-  const auto r = run(fmt::format("setpriv --reuid=nobody --regid=nogroup --clear-groups {} -e x -i lo",
-                                 kFlowgrep));
+  const auto r = run(fmt::format(
+      "setpriv --reuid=nobody --regid=nogroup --clear-groups {} -e x -i lo", kFlowgrep));
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.out.find("flowgrep: lo: cannot capture: permission denied"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("flowgrep: lo: cannot capture: permission denied"), std::string::npos)
+      << r.out;
 }
 
 TEST(FlowgrepCli, PatternFileWithComments) {
   TempDir dir;
-  std::ofstream(dir / "rules.txt") << "# credentials\n\npassword=\\w+\n  # indented comment\nOpenSSH_[0-9.]+\n";
-  const auto r = run(fmt::format("{} -q -f {} -r {}", kFlowgrep, (dir / "rules.txt").string(), kSample));
+  std::ofstream(dir / "rules.txt")
+      << "# credentials\n\npassword=\\w+\n  # indented comment\nOpenSSH_[0-9.]+\n";
+  const auto r =
+      run(fmt::format("{} -q -f {} -r {}", kFlowgrep, (dir / "rules.txt").string(), kSample));
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("match #0 /password=\\w+/"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("match #1 /OpenSSH_[0-9.]+/"), std::string::npos) << r.out;
@@ -113,13 +118,15 @@ TEST(FlowgrepCli, PcapBufferOverflowIsReported) {
   TempDir dir;
   const auto r = run(fmt::format("{} -q -e hunter2 --pcap-buffer 200 -w {} -r {}", kFlowgrep,
                                  (dir / "out.pcap").string(), kSample));
-  EXPECT_NE(r.out.find("frames before the match did not fit the buffer"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("frames before the match did not fit the buffer"), std::string::npos)
+      << r.out;
 }
 
 TEST(FlowgrepCli, DumpDirHoldsReassembledDirections) {
   TempDir dir;
   const auto out = dir / "streams";
-  const auto r = run(fmt::format("{} -q -e hunter2 --dump-dir {} -r {}", kFlowgrep, out.string(), kSample));
+  const auto r =
+      run(fmt::format("{} -q -e hunter2 --dump-dir {} -r {}", kFlowgrep, out.string(), kSample));
   ASSERT_EQ(r.status, 0) << r.out;
   const auto request = slurp(out / "000005_192.168.1.102.51008-192.168.1.10.80");
   const auto response = slurp(out / "000005_192.168.1.10.80-192.168.1.102.51008");
@@ -169,8 +176,10 @@ TEST(FlowgrepCli, ThreadsChangeNothingButConnectionIds) {
     std::sort(lines.begin(), lines.end());
     return lines;
   };
-  const auto one = run(fmt::format("{} -q --json -t 1 -e 'password|OpenSSH|Mozilla' -r {}", kFlowgrep, kSample));
-  const auto two = run(fmt::format("{} -q --json -t 2 -e 'password|OpenSSH|Mozilla' -r {}", kFlowgrep, kSample));
+  const auto one =
+      run(fmt::format("{} -q --json -t 1 -e 'password|OpenSSH|Mozilla' -r {}", kFlowgrep, kSample));
+  const auto two =
+      run(fmt::format("{} -q --json -t 2 -e 'password|OpenSSH|Mozilla' -r {}", kFlowgrep, kSample));
   ASSERT_EQ(one.status, 0);
   ASSERT_EQ(two.status, 0);
   EXPECT_EQ(strip_ids(one.out), strip_ids(two.out));
@@ -182,7 +191,9 @@ TEST(FlowgrepCli, ThreadsChangeNothingButConnectionIds) {
 // Output files never go through a symlink the tool did not create, --syslog, -Z with files.
 namespace {
 
-std::string quoted(const std::string& text) { return "'" + text + "'"; }
+std::string quoted(const std::string& text) {
+  return "'" + text + "'";
+}
 
 TEST(FlowgrepCli, WriteRefusesASymlinkButOverwritesAFile) {
   TempDir dir;
@@ -312,10 +323,10 @@ TEST(FlowgrepCli, DropsPrivilegesAfterOpeningFilesAndOutputs) {
   TempDir dir;
   fs::permissions(dir / "", fs::perms::all);  // nobody could not even look in, otherwise
   const auto streams = dir / "streams";
-  const auto r = run(fmt::format(
-      "{} -q -e hunter2 -Z nobody -w {} --dump-dir {} --stats-json {} -r {}", kFlowgrep,
-      quoted((dir / "hits.pcap").string()), quoted(streams.string()),
-      quoted((dir / "stats.json").string()), kSample));
+  const auto r =
+      run(fmt::format("{} -q -e hunter2 -Z nobody -w {} --dump-dir {} --stats-json {} -r {}",
+                      kFlowgrep, quoted((dir / "hits.pcap").string()), quoted(streams.string()),
+                      quoted((dir / "stats.json").string()), kSample));
   ASSERT_EQ(r.status, 0) << r.out;
   const auto owner = [](const fs::path& p) {
     struct stat st {};

@@ -81,7 +81,8 @@ TEST_P(FlowgrepMatching, MatchSplitAcrossTwoSegments) {
   f.push_back(s.client_send("word HTTP/1.0\r\n\r\n"));
   const auto run = grep({"password"}, f);
   EXPECT_EQ(run.counters.matches, 1u);
-  EXPECT_NE(run.output.find("to-server match #0 /password/ at 8-16"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("to-server match #0 /password/ at 8-16"), std::string::npos)
+      << run.output;
 }
 
 TEST_P(FlowgrepMatching, MatchSplitAcrossThreeSegmentsOutOfOrder) {
@@ -161,13 +162,18 @@ TEST(Flowgrep, EndAnchoredPatternReportsAtStreamEnd) {
 }
 
 TEST(Flowgrep, UdpDatagramsOnlyWithFlag) {
-  std::vector<Frame> f{testing::PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(5000, 53).payload("attack.example").build()};
+  std::vector<Frame> f{testing::PacketBuilder()
+                           .ipv4("10.0.0.1", "10.0.0.2")
+                           .udp(5000, 53)
+                           .payload("attack.example")
+                           .build()};
   EXPECT_EQ(grep({"attack"}, f).counters.matches, 0u);
   EngineOptions udp;
   udp.udp = true;
   const auto run = grep({"attack"}, f, udp);
   EXPECT_EQ(run.counters.udp_matches, 1u);
-  EXPECT_NE(run.output.find("udp 10.0.0.1:5000 > 10.0.0.2:53 udp match"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("udp 10.0.0.1:5000 > 10.0.0.2:53 udp match"), std::string::npos)
+      << run.output;
 }
 
 TEST(Flowgrep, JsonLinesAreValidAndEscaped) {
@@ -197,8 +203,10 @@ TEST(Flowgrep, DryRunKillAimsAtEachReceiversNextSequence) {
   const auto run = grep({"DROP TABLE"}, f, o, {}, true);
   EXPECT_EQ(run.counters.kills, 1u);
   // The server expects the client's next byte, the client expects the server's next byte.
-  EXPECT_NE(run.output.find(fmt::format(R"("seq":{})", s.client_next_seq())), std::string::npos) << run.output;
-  EXPECT_NE(run.output.find(fmt::format(R"("seq":{})", s.server_next_seq())), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find(fmt::format(R"("seq":{})", s.client_next_seq())), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find(fmt::format(R"("seq":{})", s.server_next_seq())), std::string::npos)
+      << run.output;
   EXPECT_NE(run.output.find(R"("type":"would-kill")"), std::string::npos);
 }
 
@@ -212,8 +220,10 @@ TEST(Flowgrep, BadPatternsNameThePatternAndWhy) {
     }
     return std::string("accepted");
   };
-  EXPECT_EQ(error("(a)\\1"), "pattern -e #3 ('(a)\\1') is rejected: Back-references are unsupported.");
-  EXPECT_NE(error("a(b").find("pattern -e #3 ('a(b') is rejected: Missing close parenthesis"), std::string::npos);
+  EXPECT_EQ(error("(a)\\1"),
+            "pattern -e #3 ('(a)\\1') is rejected: Back-references are unsupported.");
+  EXPECT_NE(error("a(b").find("pattern -e #3 ('a(b') is rejected: Missing close parenthesis"),
+            std::string::npos);
   PatternOptions hex;
   hex.hex = true;
   EXPECT_NE(error("zz", hex).find("not a hex digit"), std::string::npos);

@@ -243,9 +243,9 @@ TEST(Cli, OutputRefusesASymlinkButOverwritesAFile) {
 TEST(Cli, ProgressOnTheTerminalWhenTheGraphGoesToAFile) {
   if (!program_in_path("script")) GTEST_SKIP() << "script(1) is needed for a pseudo-terminal";
   const auto out = test_dir() / "progress.dot";
-  const auto r = run_command({"script", "-qfec",
-                              kBinary + " -r '" + kSample + "' -o '" + out.string() + "'",
-                              "/dev/null"});
+  const auto r =
+      run_command({"script", "-qfec", kBinary + " -r '" + kSample + "' -o '" + out.string() + "'",
+                   "/dev/null"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("\rfile 1/1  100.0%  63 packets"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("graph: 4 clients, 8 nodes, 4 edges"), std::string::npos) << r.out;
@@ -255,10 +255,9 @@ TEST(Cli, ProgressOnTheTerminalWhenTheGraphGoesToAFile) {
 TEST(Cli, HelpAndVersion) {
   auto r = httpgraph({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* expected :
-       {"--read", "--interface", "--midstream", "--keep-query", "--hosts", "--client", "--render",
-        "--layout", "--log", "--json", "--fields", "reason-phrase", "Exit status",
-        "2  error: bad option"}) {
+  for (const char* expected : {"--read", "--interface", "--midstream", "--keep-query", "--hosts",
+                               "--client", "--render", "--layout", "--log", "--json", "--fields",
+                               "reason-phrase", "Exit status", "2  error: bad option"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected;
   }
   r = httpgraph({"--version"});

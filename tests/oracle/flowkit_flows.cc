@@ -22,8 +22,7 @@ class Collector final : public Handler {
     out(c, d).append(reinterpret_cast<const char*>(chunk.bytes.data()), chunk.bytes.size());
     return chunk.bytes.size();
   }
-  void on_gap(Connection& c, Direction d, std::uint64_t, std::uint64_t length,
-              GapReason) override {
+  void on_gap(Connection& c, Direction d, std::uint64_t, std::uint64_t length, GapReason) override {
     gaps_.push_back({c.id(), d == Direction::ToServer, out(c, d).size(), length});
   }
   FlowkitFlows take() {

@@ -10,9 +10,9 @@ namespace flowkit::oracle {
 
 /// Where flowkit skipped bytes, in the coordinates of the delivered bytes (gaps are not filled).
 struct FlowkitGap {
-  std::size_t flow = 0;      ///< index into FlowkitFlows::flows
-  bool from_a = true;        ///< the client's direction
-  std::size_t offset = 0;    ///< position in from_a/from_b where bytes are missing
+  std::size_t flow = 0;    ///< index into FlowkitFlows::flows
+  bool from_a = true;      ///< the client's direction
+  std::size_t offset = 0;  ///< position in from_a/from_b where bytes are missing
   std::uint64_t missing = 0;
 };
 

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     }
   }
   if (path.empty()) {
-    fmt::print(stderr, "usage: {} [--midstream] [--policy NAME] [--defrag-policy NAME] capture\n", argv[0]);
+    fmt::print(stderr, "usage: {} [--midstream] [--policy NAME] [--defrag-policy NAME] capture\n",
+               argv[0]);
     return 2;
   }
   try {

@@ -58,7 +58,9 @@ const std::map<std::string, std::string> kLibnidsExceptions = {
      "them (it acknowledged them), and flowkit delivers them"},
 };
 
-std::string sender_bytes(const FlowBytes& flow, bool from_a) { return from_a ? flow.from_a : flow.from_b; }
+std::string sender_bytes(const FlowBytes& flow, bool from_a) {
+  return from_a ? flow.from_a : flow.from_b;
+}
 
 // The counterpart's bytes for the direction the difference is about (their a may be our b).
 std::string their_bytes(const FlowBytes& ours, const FlowBytes& theirs, bool ours_from_a) {
@@ -113,7 +115,7 @@ Config tshark_like() {
 
 Config libnids_like() {
   Config config;
-  config.tcp.policy = OverlapPolicy::First;      // libnids: first delivered bytes win
+  config.tcp.policy = OverlapPolicy::First;  // libnids: first delivered bytes win
   config.defrag.policy = OverlapPolicy::First;
   return config;
 }
@@ -157,8 +159,9 @@ TEST_P(AgainstOracles, Libnids) {
   for (const auto& d : compare_flows(ours.flows, theirs, "libnids", true)) {
     Verdict v;
     if (d.kind == DifferenceKind::only_ours) {
-      v = {true, "libnids does not report it (IPv6, no complete handshake, or an encapsulation "
-                 "libnids cannot decode)"};
+      v = {true,
+           "libnids does not report it (IPv6, no complete handshake, or an encapsulation "
+           "libnids cannot decode)"};
     } else if (d.kind == DifferenceKind::bytes) {
       v = stops_at_hole(ours, theirs, d, "libnids", "(any hole stalls it for good)");
       if (!v.accepted && exception != kLibnidsExceptions.end()) v = {true, exception->second};

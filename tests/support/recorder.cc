@@ -7,8 +7,8 @@
 namespace flowkit::testing {
 
 void Recorder::on_established(Connection& c) {
-  events.push_back(fmt::format("established {}{}", c.key().to_string(),
-                               c.midstream() ? " midstream" : ""));
+  events.push_back(
+      fmt::format("established {}{}", c.key().to_string(), c.midstream() ? " midstream" : ""));
   c.collect(Direction::ToServer, collect_to_server);
   c.collect(Direction::ToClient, collect_to_client);
   streams[c.id()];
@@ -38,8 +38,7 @@ void Recorder::on_end(Connection& c, EndReason reason) {
 }
 
 void Recorder::on_udp(const PacketInfo& pkt) {
-  udp_payloads.emplace_back(reinterpret_cast<const char*>(pkt.payload.data()),
-                            pkt.payload.size());
+  udp_payloads.emplace_back(reinterpret_cast<const char*>(pkt.payload.data()), pkt.payload.size());
 }
 
 std::string Recorder::bytes(Direction d, std::uint64_t id) const {

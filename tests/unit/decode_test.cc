@@ -46,21 +46,20 @@ TEST_P(LinkLayers, SameStreamOverEveryLinkType) {
   EXPECT_EQ(stats.ipv6_packets, c.v6 ? stats.ip_packets : 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, LinkLayers,
-    ::testing::Values(LinkCase{"ethernet", Link::Ethernet, {}, false},
-                      LinkCase{"ethernet6", Link::Ethernet, {}, true},
-                      LinkCase{"vlan", Link::Ethernet, {42}, false},
-                      LinkCase{"qinq", Link::Ethernet, {10, 20}, false},
-                      LinkCase{"qinqinq6", Link::Ethernet, {1, 2, 3}, true},
-                      LinkCase{"sll", Link::Sll, {}, false},
-                      LinkCase{"sll6", Link::Sll, {}, true},
-                      LinkCase{"sll2", Link::Sll2, {}, false},
-                      LinkCase{"null", Link::Null, {}, false},
-                      LinkCase{"null6", Link::Null, {}, true},
-                      LinkCase{"raw", Link::Raw, {}, false},
-                      LinkCase{"raw6", Link::Raw, {}, true}),
-    [](const auto& p) { return std::string(p.param.name); });
+INSTANTIATE_TEST_SUITE_P(All, LinkLayers,
+                         ::testing::Values(LinkCase{"ethernet", Link::Ethernet, {}, false},
+                                           LinkCase{"ethernet6", Link::Ethernet, {}, true},
+                                           LinkCase{"vlan", Link::Ethernet, {42}, false},
+                                           LinkCase{"qinq", Link::Ethernet, {10, 20}, false},
+                                           LinkCase{"qinqinq6", Link::Ethernet, {1, 2, 3}, true},
+                                           LinkCase{"sll", Link::Sll, {}, false},
+                                           LinkCase{"sll6", Link::Sll, {}, true},
+                                           LinkCase{"sll2", Link::Sll2, {}, false},
+                                           LinkCase{"null", Link::Null, {}, false},
+                                           LinkCase{"null6", Link::Null, {}, true},
+                                           LinkCase{"raw", Link::Raw, {}, false},
+                                           LinkCase{"raw6", Link::Raw, {}, true}),
+                         [](const auto& p) { return std::string(p.param.name); });
 
 TEST(Decode, VlanSeparatesOtherwiseIdenticalFlows) {
   std::vector<Frame> frames;
@@ -100,8 +99,8 @@ TEST(Decode, TcpInsideIpv4AndIpv6FragmentsIsReassembled) {
   for (const char* client : {"10.0.0.1", "2001:db8::1"}) {
     TcpSession::Options o;
     o.client = client;
-    o.server = std::string_view(client).find(':') != std::string_view::npos ? "2001:db8::2"
-                                                                             : "10.0.0.2";
+    o.server =
+        std::string_view(client).find(':') != std::string_view::npos ? "2001:db8::2" : "10.0.0.2";
     TcpSession s(o);
     auto frames = s.handshake();
     const std::string big(3000, 'q');
@@ -118,8 +117,14 @@ TEST(Decode, TcpInsideIpv4AndIpv6FragmentsIsReassembled) {
 
 TEST(Decode, UdpDatagramsReachCallbackAfterDefragmentation) {
   const std::string payload(2500, 'u');
-  auto pieces = PacketBuilder().ipv4("10.1.1.1", "10.1.1.2").udp(5353, 53).payload(payload).ip_id(9).fragments(800);
-  auto single = PacketBuilder().ipv6("2001:db8::5", "2001:db8::6").udp(1, 2).payload("small").build();
+  auto pieces = PacketBuilder()
+                    .ipv4("10.1.1.1", "10.1.1.2")
+                    .udp(5353, 53)
+                    .payload(payload)
+                    .ip_id(9)
+                    .fragments(800);
+  auto single =
+      PacketBuilder().ipv6("2001:db8::5", "2001:db8::6").udp(1, 2).payload("small").build();
   pieces.push_back(single);
   Recorder rec;
   const auto stats = run_frames(Config{}, rec, pieces);
@@ -130,7 +135,8 @@ TEST(Decode, UdpDatagramsReachCallbackAfterDefragmentation) {
 TEST(Decode, ChecksumsVerifiedOnlyWhenAsked) {
   TcpSession s;
   auto frames = s.handshake();
-  frames.push_back(s.client_packet().flags(tcp_flags::ACK).payload("corrupt").bad_l4_checksum().build());
+  frames.push_back(
+      s.client_packet().flags(tcp_flags::ACK).payload("corrupt").bad_l4_checksum().build());
   frames.push_back(s.client_packet().flags(tcp_flags::ACK).payload("corrupt").build());
   Config strict;
   strict.verify_l4_checksum = true;
@@ -143,7 +149,8 @@ TEST(Decode, ChecksumsVerifiedOnlyWhenAsked) {
 
   Config ip_strict;
   ip_strict.verify_ip_checksum = true;
-  std::vector<Frame> bad_ip{PacketBuilder().ipv4("1.1.1.1", "2.2.2.2").udp(1, 2).payload("x").bad_ip_checksum().build()};
+  std::vector<Frame> bad_ip{
+      PacketBuilder().ipv4("1.1.1.1", "2.2.2.2").udp(1, 2).payload("x").bad_ip_checksum().build()};
   Recorder rec;
   EXPECT_EQ(run_frames(ip_strict, rec, bad_ip).dropped(DropReason::BadIpChecksum), 1u);
 }

@@ -73,7 +73,8 @@ TEST(PacketSource, FilesAreMergedInTimestampOrder) {
 TEST(PacketSource, DirectoryOfRotatedCapturesIsReadInOrder) {
   TempDir dir;
   for (int part = 0; part < 5; ++part) {
-    write(dir.file(fmt::format("cap.{}.pcap", part)), {udp_at(part * 2, 1), udp_at(part * 2 + 1, 1)});
+    write(dir.file(fmt::format("cap.{}.pcap", part)),
+          {udp_at(part * 2, 1), udp_at(part * 2 + 1, 1)});
   }
   SourceOptions o;
   o.files = {dir.path().string()};
@@ -161,7 +162,8 @@ TEST(PacketSource, ClearErrors) {
     }
     ADD_FAILURE() << "bad filter accepted";
   } catch (const CaptureError& e) {
-    EXPECT_NE(std::string(e.what()).find("bad filter 'tcp port banana'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad filter 'tcp port banana'"), std::string::npos)
+        << e.what();
   }
 
   SourceOptions no_iface;

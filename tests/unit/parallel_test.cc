@@ -8,7 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 
-
+#include "decode/decoder.h"
 #include "flowkit/capture_file.h"
 #include "flowkit/flow_key.h"
 #include "flowkit/packet_source.h"
@@ -16,7 +16,6 @@
 #include "flowkit/pcap_writer.h"
 #include "flowkit/reassembler.h"
 #include "flowkit/sharded_reassembler.h"
-#include "decode/decoder.h"
 #include "packet_builder.h"
 #include "temp_dir.h"
 
@@ -46,7 +45,8 @@ class Collector final : public Handler {
  private:
   void append(Connection& c, const std::string& text) {
     std::lock_guard lock(mutex_);
-    out_[fmt::format("{} {} {}", c.key().to_string(), c.key().vlan_key, c.first_seen().count())] += text;
+    out_[fmt::format("{} {} {}", c.key().to_string(), c.key().vlan_key, c.first_seen().count())] +=
+        text;
   }
   Transcript& out_;
   std::mutex& mutex_;
@@ -105,9 +105,8 @@ std::pair<Transcript, Stats> shards_in_turn(const std::vector<Frame>& frames, Co
 
 // The real thing: threads that each read the capture file, or (chunk_bytes > 0) share the
 // work of finding its records (run_indexed, classic pcap only).
-std::pair<Transcript, Stats> sharded(const std::string& path, const Config& config,
-                                     std::size_t n, std::size_t chunk_bytes = 0,
-                                     const std::string& filter = {}) {
+std::pair<Transcript, Stats> sharded(const std::string& path, const Config& config, std::size_t n,
+                                     std::size_t chunk_bytes = 0, const std::string& filter = {}) {
   Transcript t;
   std::mutex m;
   std::vector<std::unique_ptr<Collector>> handlers;
@@ -171,8 +170,9 @@ void expect_same_sharded(const std::string& path, const std::string& what) {
     expect_equal(sharded(path, config, n), one, fmt::format("{}, {} sharded threads", what, n));
     if (!indexable(path)) continue;
     for (std::size_t chunk : {std::size_t{4096}, std::size_t{1} << 20}) {
-      expect_equal(sharded(path, config, n, chunk), one,
-                   fmt::format("{}, {} threads sharing an index of {}-byte chunks", what, n, chunk));
+      expect_equal(
+          sharded(path, config, n, chunk), one,
+          fmt::format("{}, {} threads sharing an index of {}-byte chunks", what, n, chunk));
     }
   }
 }
@@ -190,7 +190,11 @@ TEST(ParallelReassembler, FragmentedSegmentsReachTheirConnectionsWorker) {
     TcpSession s(o);
     auto part = s.handshake();
     part.push_back(s.client_send("small"));
-    auto pieces = s.client_packet().flags(tcp_flags::ACK).payload(std::string(3000, 'f')).ip_id(i).fragments(1000);
+    auto pieces = s.client_packet()
+                      .flags(tcp_flags::ACK)
+                      .payload(std::string(3000, 'f'))
+                      .ip_id(i)
+                      .fragments(1000);
     part.insert(part.end(), pieces.begin(), pieces.end());
     frames.insert(frames.end(), part.begin(), part.end());
   }
@@ -402,7 +406,7 @@ TEST(ShardedReassembler, DamageIsReportedLikeASingleReaderOnceAllThreadsEnd) {
     }
     EXPECT_EQ(r.stats().packets, readable) << how << ": every record before the damage is read";
   }
-  }
+}
 
 // A handler that fails on its third piece of data, as a tool's output might (disk full).
 class FailingHandler final : public Handler {
@@ -477,10 +481,11 @@ TEST(ParallelReassembler, OneWorkersExceptionReachesTheCallerWhicheverThreadItRu
 TEST(ParallelReassembler, SameAsSingleOnSharedCaptures) {
   const std::filesystem::path dir = FLOWKIT_SHARED_PCAPS;
   if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no shared captures";
-  for (const char* name : {"chrissanders__http_espn.pcapng", "pcapplusplus__example.pcap",
-                           "zeek__tcp__reassembly.pcap", "pcapplusplus__examples__frag_http_req.pcap",
-                           "zeek__ipv6-http-atomic-frag.pcap", "zeek__vlan-collisions.pcap",
-                           "chrissanders__synscan.pcapng"}) {
+  for (const char* name :
+       {"chrissanders__http_espn.pcapng", "pcapplusplus__example.pcap",
+        "zeek__tcp__reassembly.pcap", "pcapplusplus__examples__frag_http_req.pcap",
+        "zeek__ipv6-http-atomic-frag.pcap", "zeek__vlan-collisions.pcap",
+        "chrissanders__synscan.pcapng"}) {
     const auto path = dir / name;
     if (!std::filesystem::exists(path)) continue;
     expect_same(read_all(path.string()), name);

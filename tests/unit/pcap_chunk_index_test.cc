@@ -253,8 +253,8 @@ TEST(PcapChunkIndex, LeavesOtherFormatsToTheSequentialReader) {
     return refused;
   };
   const TempDir dir;
-  EXPECT_TRUE(
-      refuse(dir.write("other.pcap", "<!DOCTYPE html> not a capture, but long enough to have a header")));
+  EXPECT_TRUE(refuse(
+      dir.write("other.pcap", "<!DOCTYPE html> not a capture, but long enough to have a header")));
   EXPECT_TRUE(refuse("/dev/null"));
   const fs::path pcapng = fs::path(FLOWKIT_SHARED_PCAPS) / "chrissanders__http_espn.pcapng";
   if (fs::exists(pcapng)) {

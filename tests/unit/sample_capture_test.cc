@@ -23,10 +23,12 @@ std::string slurp(const std::string& path) {
 
 #ifdef FLOWKIT_MAKE_SAMPLE
 TEST(SampleCapture, CommittedFileIsWhatTheGeneratorWrites) {
-  const auto fresh = (std::filesystem::temp_directory_path() / "flowkit_sample_check.pcap").string();
+  const auto fresh =
+      (std::filesystem::temp_directory_path() / "flowkit_sample_check.pcap").string();
   const std::string command = std::string(FLOWKIT_MAKE_SAMPLE) + " " + fresh;
   ASSERT_EQ(std::system(command.c_str()), 0);
-  EXPECT_EQ(slurp(fresh), slurp(kSample)) << "regenerate with: make_sample_capture examples/sample.pcap";
+  EXPECT_EQ(slurp(fresh), slurp(kSample))
+      << "regenerate with: make_sample_capture examples/sample.pcap";
   std::filesystem::remove(fresh);
 }
 #endif
@@ -43,7 +45,8 @@ TEST(SampleCapture, ReassemblesEveryConversation) {
   EXPECT_EQ(r.stats().gaps, 0u);
   // The login's first segment is sent twice (73 bytes) and its tail ("r2") arrives first.
   EXPECT_EQ(r.stats().retransmitted_bytes, 73u);
-  EXPECT_NE(rec.bytes(Direction::ToServer, 5).find("user=admin&password=hunter2"), std::string::npos);
+  EXPECT_NE(rec.bytes(Direction::ToServer, 5).find("user=admin&password=hunter2"),
+            std::string::npos);
   EXPECT_EQ(rec.bytes(Direction::ToClient, 3).rfind("SSH-2.0-OpenSSH_9.2p1", 0), 0u);
   EXPECT_EQ(rec.udp_payloads.size(), 2u);
   EXPECT_EQ(rec.udp_payloads.back(), std::string(3000, 'F'));

@@ -46,8 +46,8 @@ TEST_P(TcpReassembly, InOrderBothDirectionsAndClose) {
   const auto stats = run_frames(config, rec, frames);
   EXPECT_EQ(rec.bytes(kToServer), "GET / HTTP/1.0\r\nHost: x\r\n\r\n");
   EXPECT_EQ(rec.bytes(kToClient), "HTTP/1.0 200 OK\r\n\r\nhello world, this crosses the wrap");
-  EXPECT_EQ(rec.events, (std::vector<std::string>{
-                            "established 10.0.0.1:40000 -> 10.0.0.2:80", "end 1 close"}));
+  EXPECT_EQ(rec.events,
+            (std::vector<std::string>{"established 10.0.0.1:40000 -> 10.0.0.2:80", "end 1 close"}));
   EXPECT_EQ(stats.connections_opened, 1u);
   EXPECT_EQ(stats.connections_closed, 1u);
   EXPECT_EQ(stats.gaps, 0u);
@@ -241,24 +241,23 @@ TEST_P(TcpOverlapPolicy, NewSegmentOverOldFollowsPolicy) {
 // new [2,8)  "NNNNNN":   starts before, ends with it.
 INSTANTIATE_TEST_SUITE_P(
     Policies, TcpOverlapPolicy,
-    ::testing::Values(
-        OverlapCase{OverlapPolicy::First, 2, "NNNNNNNN", "ABNNOOOONN"},
-        OverlapCase{OverlapPolicy::Last, 2, "NNNNNNNN", "ABNNNNNNNN"},
-        OverlapCase{OverlapPolicy::Bsd, 2, "NNNNNNNN", "ABNNNNNNNN"},
-        OverlapCase{OverlapPolicy::Linux, 2, "NNNNNNNN", "ABNNNNNNNN"},
-        OverlapCase{OverlapPolicy::Windows, 2, "NNNNNNNN", "ABNNNNNNNN"},
-        OverlapCase{OverlapPolicy::Solaris, 2, "NNNNNNNN", "ABNNNNNNNN"},
-        OverlapCase{OverlapPolicy::First, 4, "NNNNNN", "ABabOOOONN"},
-        OverlapCase{OverlapPolicy::Last, 4, "NNNNNN", "ABabNNNNNN"},
-        OverlapCase{OverlapPolicy::Bsd, 4, "NNNNNN", "ABabOOOONN"},
-        OverlapCase{OverlapPolicy::Linux, 4, "NNNNNN", "ABabNNNNNN"},
-        OverlapCase{OverlapPolicy::Windows, 4, "NNNNNN", "ABabOOOONN"},
-        OverlapCase{OverlapPolicy::Solaris, 4, "NNNNNN", "ABabOOOONN"},
-        OverlapCase{OverlapPolicy::First, 5, "NN", "ABabOOOOcd"},
-        OverlapCase{OverlapPolicy::Last, 5, "NN", "ABabONNOcd"},
-        OverlapCase{OverlapPolicy::Linux, 5, "NN", "ABabOOOOcd"},
-        OverlapCase{OverlapPolicy::Windows, 2, "NNNNNN", "ABNNOOOOcd"},
-        OverlapCase{OverlapPolicy::Solaris, 2, "NNNNNN", "ABNNNNNNcd"}),
+    ::testing::Values(OverlapCase{OverlapPolicy::First, 2, "NNNNNNNN", "ABNNOOOONN"},
+                      OverlapCase{OverlapPolicy::Last, 2, "NNNNNNNN", "ABNNNNNNNN"},
+                      OverlapCase{OverlapPolicy::Bsd, 2, "NNNNNNNN", "ABNNNNNNNN"},
+                      OverlapCase{OverlapPolicy::Linux, 2, "NNNNNNNN", "ABNNNNNNNN"},
+                      OverlapCase{OverlapPolicy::Windows, 2, "NNNNNNNN", "ABNNNNNNNN"},
+                      OverlapCase{OverlapPolicy::Solaris, 2, "NNNNNNNN", "ABNNNNNNNN"},
+                      OverlapCase{OverlapPolicy::First, 4, "NNNNNN", "ABabOOOONN"},
+                      OverlapCase{OverlapPolicy::Last, 4, "NNNNNN", "ABabNNNNNN"},
+                      OverlapCase{OverlapPolicy::Bsd, 4, "NNNNNN", "ABabOOOONN"},
+                      OverlapCase{OverlapPolicy::Linux, 4, "NNNNNN", "ABabNNNNNN"},
+                      OverlapCase{OverlapPolicy::Windows, 4, "NNNNNN", "ABabOOOONN"},
+                      OverlapCase{OverlapPolicy::Solaris, 4, "NNNNNN", "ABabOOOONN"},
+                      OverlapCase{OverlapPolicy::First, 5, "NN", "ABabOOOOcd"},
+                      OverlapCase{OverlapPolicy::Last, 5, "NN", "ABabONNOcd"},
+                      OverlapCase{OverlapPolicy::Linux, 5, "NN", "ABabOOOOcd"},
+                      OverlapCase{OverlapPolicy::Windows, 2, "NNNNNN", "ABNNOOOOcd"},
+                      OverlapCase{OverlapPolicy::Solaris, 2, "NNNNNN", "ABNNNNNNcd"}),
     [](const auto& p) {
       return fmt::format("{}_at{}_len{}", to_string(p.param.policy), p.param.new_offset,
                          std::string_view(p.param.new_data).size());
@@ -495,7 +494,8 @@ TEST(TcpConnections, ResetToSynMustAcknowledgeIt) {
   TcpSession s;
   auto frames = std::vector<Frame>{s.syn()};
   // A blind reset whose ACK does not acknowledge the SYN is ignored...
-  frames.push_back(s.server_packet().flags(tcp_flags::RST | tcp_flags::ACK).seq(0).ack(1000).build());
+  frames.push_back(
+      s.server_packet().flags(tcp_flags::RST | tcp_flags::ACK).seq(0).ack(1000).build());
   frames = frames + std::vector<Frame>{s.syn_ack(), s.handshake_ack(), s.client_send("alive")};
   Recorder rec;
   const auto stats = run_frames(Config{}, rec, frames);
@@ -504,8 +504,9 @@ TEST(TcpConnections, ResetToSynMustAcknowledgeIt) {
 
   // ...while a real refusal (ACK = ISN + 1) ends the attempt: nothing is announced.
   TcpSession refused;
-  std::vector<Frame> refusal{refused.syn(),
-                             refused.server_packet().flags(tcp_flags::RST | tcp_flags::ACK).seq(0).ack(1001).build()};
+  std::vector<Frame> refusal{
+      refused.syn(),
+      refused.server_packet().flags(tcp_flags::RST | tcp_flags::ACK).seq(0).ack(1001).build()};
   Recorder rec2;
   run_frames(Config{}, rec2, refusal);
   EXPECT_TRUE(rec2.events.empty());
@@ -541,7 +542,8 @@ TEST(TcpConnections, UrgentByteIsReportedAndStaysInStream) {
   } rec;
   TcpSession s;
   auto frames = s.handshake();
-  frames.push_back(s.client_packet().flags(tcp_flags::ACK | tcp_flags::URG).urgent(3).payload("ab!cd").build());
+  frames.push_back(
+      s.client_packet().flags(tcp_flags::ACK | tcp_flags::URG).urgent(3).payload("ab!cd").build());
   run_frames(Config{}, rec, frames);
   EXPECT_EQ(rec.urgent, "!");
   EXPECT_EQ(rec.bytes(Direction::ToServer), "ab!cd");
@@ -558,7 +560,8 @@ TEST(TcpConnections, KeptBytesAreOfferedOnceMoreBeforeGapAndEnd) {
     std::vector<std::string> last_offers;  // offers with no new bytes
     std::size_t on_data(Connection& c, Direction d, const StreamChunk& chunk) override {
       if (chunk.new_bytes == 0) {
-        last_offers.emplace_back(reinterpret_cast<const char*>(chunk.bytes.data()), chunk.bytes.size());
+        last_offers.emplace_back(reinterpret_cast<const char*>(chunk.bytes.data()),
+                                 chunk.bytes.size());
       }
       Recorder::on_data(c, d, chunk);
       return 0;  // never consume: wait for a newline that never comes
@@ -599,8 +602,8 @@ class SlotHandler : public Handler {
     auto* base = c.data<SlotBase>();
     if (base != nullptr) base->bytes += static_cast<int>(chunk.new_bytes);
     seen.push_back(fmt::format("base={} derived={} other={} bytes={}", base != nullptr,
-                               c.data<SlotDerived>() != nullptr,
-                               c.data<SlotOther>() != nullptr, base ? base->bytes : -1));
+                               c.data<SlotDerived>() != nullptr, c.data<SlotOther>() != nullptr,
+                               base ? base->bytes : -1));
     return chunk.bytes.size();
   }
 };

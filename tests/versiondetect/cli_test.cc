@@ -140,8 +140,8 @@ TEST(Cli, HelpAndVersion) {
   EXPECT_EQ(help.exit_code, 0);
   for (const char* expected :
        {"IP PORT BANNER", "--json", "--all", "--summary", "--quiet", "--read", "--interface",
-        "--midstream", "EXPRESSION", "Exit status", "0  the capture was read", "2  error:",
-        "--progress", "--stats-json", "--relinquish-privileges"}) {
+        "--midstream", "EXPRESSION", "Exit status", "0  the capture was read",
+        "2  error:", "--progress", "--stats-json", "--relinquish-privileges"}) {
     EXPECT_NE(help.out.find(expected), std::string::npos) << expected;
   }
   const auto version = versiondetect({"--version"});

@@ -66,8 +66,7 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
         ->type_name("EXPRESSION")
         ->group("Input");
   }
-  app.add_flag("--midstream", midstream,
-               "Also follow connections whose handshake was not captured")
+  app.add_flag("--midstream", midstream, "Also follow connections whose handshake was not captured")
       ->group("Reassembly");
   app.add_option("--overlap-policy", policy,
                  "How overlapping segments and fragments resolve, as the target OS would: "
@@ -106,7 +105,8 @@ void CaptureOptions::add_to(CLI::App& app, bool bpf_positional) {
                  "groups) for the rest of the run, as tcpdump -Z does; needs root")
       ->type_name("USER")
       ->group("Input");
-  app.add_option("--idle-timeout", idle_timeout_s, "Seconds of silence before a connection times out")
+  app.add_option("--idle-timeout", idle_timeout_s,
+                 "Seconds of silence before a connection times out")
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
       ->group("Reassembly");
@@ -191,8 +191,8 @@ Config CaptureOptions::config(Config base) const {
   base.verify_l4_checksum = verify_checksums;
   base.tcp.max_connections = max_connections;
   base.tcp.memcap = memcap_mb << 20;
-  base.tcp.idle_timeout = std::chrono::duration_cast<Duration>(
-      std::chrono::duration<double>(idle_timeout_s));
+  base.tcp.idle_timeout =
+      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(idle_timeout_s));
   return base;
 }
 
@@ -212,7 +212,9 @@ void stop_on_signals(PacketSource& source) {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-bool interrupted() noexcept { return g_interrupted.load(); }
+bool interrupted() noexcept {
+  return g_interrupted.load();
+}
 
 namespace {
 
@@ -281,8 +283,9 @@ Stats run(PacketSource& source, const Config& config, std::span<Handler* const> 
 void print_stats(std::FILE* out, const Stats& s, const PacketSource& source) {
   std::uint64_t dropped = 0;
   for (auto d : s.drops) dropped += d;
-  fmt::print(out, "{} packets ({} bytes), {} TCP connections ({} closed, {} reset, {} timed out, "
-                  "{} evicted), {} gaps, {} dropped",
+  fmt::print(out,
+             "{} packets ({} bytes), {} TCP connections ({} closed, {} reset, {} timed out, "
+             "{} evicted), {} gaps, {} dropped",
              s.packets, s.bytes, s.connections_opened, s.connections_closed, s.connections_reset,
              s.connections_timed_out, s.connections_evicted, s.gaps, dropped);
   if (source.live()) fmt::print(out, ", {} dropped by the kernel", source.kernel_drops());

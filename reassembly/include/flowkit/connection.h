@@ -35,29 +35,29 @@ std::string_view to_string(ConnectionState state) noexcept;
 
 /// Why bytes were skipped.
 enum class GapReason : std::uint8_t {
-  AckedUnseen,   ///< the receiver acknowledged data the capture never saw
-  BufferLimit,   ///< too much data queued behind the hole (per-stream limit or memory cap)
-  Timeout,       ///< the hole stayed open longer than the gap timeout
-  StreamEnd,     ///< the connection ended with the hole still open
+  AckedUnseen,  ///< the receiver acknowledged data the capture never saw
+  BufferLimit,  ///< too much data queued behind the hole (per-stream limit or memory cap)
+  Timeout,      ///< the hole stayed open longer than the gap timeout
+  StreamEnd,    ///< the connection ended with the hole still open
 };
 std::string_view to_string(GapReason reason) noexcept;
 
 /// What one side of the connection has sent, as seen on the wire. "Sender" is the endpoint that
 /// transmits in this direction: for Direction::ToServer the client.
 struct HalfStreamState {
-  std::uint32_t isn = 0;           ///< initial sequence number (SYN's seq)
-  std::uint32_t next_seq = 0;      ///< sequence number of the next byte to be delivered
-  std::uint32_t highest_seq = 0;   ///< one past the highest sequence number seen from the sender
-  std::uint32_t last_ack = 0;      ///< latest ACK number the sender sent (what it has received)
-  std::uint32_t window = 0;        ///< sender's last advertised receive window, scaled, in bytes
-  std::uint8_t window_scale = 0;   ///< shift applied to the sender's window field
-  bool ack_seen = false;           ///< last_ack is valid
+  std::uint32_t isn = 0;          ///< initial sequence number (SYN's seq)
+  std::uint32_t next_seq = 0;     ///< sequence number of the next byte to be delivered
+  std::uint32_t highest_seq = 0;  ///< one past the highest sequence number seen from the sender
+  std::uint32_t last_ack = 0;     ///< latest ACK number the sender sent (what it has received)
+  std::uint32_t window = 0;       ///< sender's last advertised receive window, scaled, in bytes
+  std::uint8_t window_scale = 0;  ///< shift applied to the sender's window field
+  bool ack_seen = false;          ///< last_ack is valid
   bool fin_seen = false;
-  bool collect = true;             ///< deliver this direction's bytes to on_data
-  std::uint64_t delivered = 0;     ///< stream offset of the next byte to deliver (0 = first byte)
-  std::uint64_t buffered = 0;      ///< out-of-order bytes waiting above a hole
-  std::uint64_t gap_bytes = 0;     ///< bytes skipped so far
-  std::uint64_t packets = 0;       ///< segments sent in this direction
+  bool collect = true;          ///< deliver this direction's bytes to on_data
+  std::uint64_t delivered = 0;  ///< stream offset of the next byte to deliver (0 = first byte)
+  std::uint64_t buffered = 0;   ///< out-of-order bytes waiting above a hole
+  std::uint64_t gap_bytes = 0;  ///< bytes skipped so far
+  std::uint64_t packets = 0;    ///< segments sent in this direction
 };
 
 /// Per-connection state that a user attaches; destroyed with the connection.

@@ -25,7 +25,7 @@ inline constexpr std::uint8_t kProtoUdp = 17;
 struct TcpHeader {
   std::uint32_t seq = 0;
   std::uint32_t ack = 0;
-  std::uint16_t window = 0;    ///< as on the wire, not scaled
+  std::uint16_t window = 0;  ///< as on the wire, not scaled
   std::uint16_t urgent = 0;
   std::uint8_t flags = 0;
   std::uint8_t window_scale = 0xff;  ///< from the window scale option; 0xff when absent
@@ -38,12 +38,12 @@ struct TcpHeader {
 /// valid only during the callback.
 struct PacketInfo {
   Timestamp ts{};
-  std::uint32_t vlan_key = 0;        ///< VLAN ids folded together (0 = untagged)
+  std::uint32_t vlan_key = 0;  ///< VLAN ids folded together (0 = untagged)
   IpAddress src;
   IpAddress dst;
-  std::uint8_t protocol = 0;         ///< final upper-layer protocol after IPv6 extension headers
-  std::uint8_t ttl = 0;              ///< TTL or hop limit
-  bool reassembled = false;          ///< built from IP fragments
+  std::uint8_t protocol = 0;  ///< final upper-layer protocol after IPv6 extension headers
+  std::uint8_t ttl = 0;       ///< TTL or hop limit
+  bool reassembled = false;   ///< built from IP fragments
   /// The capture holds less than the IP header claims (snaplen, or a bad length): `ip`, `l4`
   /// and `payload` are prefixes of the real ones.
   bool truncated = false;
@@ -54,7 +54,7 @@ struct PacketInfo {
   std::span<const std::byte> l4;     ///< the upper-layer header and payload
   std::uint16_t src_port = 0;        ///< TCP and UDP
   std::uint16_t dst_port = 0;
-  TcpHeader tcp;                     ///< valid when protocol == kProtoTcp
+  TcpHeader tcp;                       ///< valid when protocol == kProtoTcp
   std::span<const std::byte> payload;  ///< TCP or UDP payload
 };
 

@@ -40,7 +40,7 @@ struct SourceOptions {
   /// of the largest frame's size: at 2 Gbit/s on the bench's veth pair it took 2.2x the CPU
   /// and the kernel dropped 0.1-0.9 % of the packets, where blocks lost none (BENCHMARKS.md).
   bool immediate = false;
-  std::string filter;           ///< a BPF expression (tcpdump syntax); empty = everything
+  std::string filter;  ///< a BPF expression (tcpdump syntax); empty = everything
   /// Live capture only: with N >= 2, N capture sockets in one AF_PACKET fanout group that
   /// spreads packets over them by the kernel's symmetric flow hash (IPv4 fragments are
   /// reassembled by the kernel first); the source reads the first, fanout_members() the rest.
@@ -49,9 +49,9 @@ struct SourceOptions {
 
 /// Progress through a set of files, for progress lines.
 struct SourceProgress {
-  std::size_t file_index = 0;   ///< 1-based index of the file being read
+  std::size_t file_index = 0;  ///< 1-based index of the file being read
   std::size_t file_count = 0;
-  std::uint64_t bytes_done = 0; ///< across all files
+  std::uint64_t bytes_done = 0;   ///< across all files
   std::uint64_t bytes_total = 0;  ///< 0 when unknown (stdin)
 };
 

@@ -8,10 +8,10 @@ namespace flowkit {
 
 /// Why a packet (or part of one) was not used. Every drop is counted under exactly one reason.
 enum class DropReason : unsigned char {
-  Truncated,          ///< captured bytes end before a header or the length it claims
+  Truncated,  ///< captured bytes end before a header or the length it claims
   BadLinkHeader,
   UnsupportedLinkType,
-  BadIpHeader,        ///< version, header length or total length impossible
+  BadIpHeader,  ///< version, header length or total length impossible
   BadIpChecksum,
   BadL4Header,
   BadL4Checksum,
@@ -19,13 +19,13 @@ enum class DropReason : unsigned char {
   FragmentTimeout,
   FragmentMemcap,
   FragmentTooMany,
-  TcpNoConnection,    ///< a segment for no known connection (and midstream is off)
+  TcpNoConnection,  ///< a segment for no known connection (and midstream is off)
   TcpOutOfWindow,
   TcpRstOutOfWindow,
-  TcpStreamMemcap,    ///< buffered data dropped because a memory cap was reached
-  TcpOld,             ///< data entirely before what was already delivered
+  TcpStreamMemcap,  ///< buffered data dropped because a memory cap was reached
+  TcpOld,           ///< data entirely before what was already delivered
   ConnectionLimit,
-  NotIp,              ///< ARP, LLDP and the like: counted, not an error
+  NotIp,  ///< ARP, LLDP and the like: counted, not an error
   kCount
 };
 
@@ -34,7 +34,7 @@ std::string_view to_string(DropReason reason) noexcept;
 /// Counters kept by one Reassembler. Plain integers: read them any time from the owning thread.
 struct Stats {
   std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;            ///< wire bytes of all packets seen
+  std::uint64_t bytes = 0;  ///< wire bytes of all packets seen
   std::uint64_t ip_packets = 0;
   std::uint64_t ipv6_packets = 0;
   std::uint64_t fragments = 0;
@@ -51,7 +51,7 @@ struct Stats {
   std::uint64_t stream_bytes_delivered = 0;
   std::uint64_t retransmitted_bytes = 0;
   std::uint64_t tcp_overlaps = 0;
-  std::uint64_t tcp_overlap_conflicts = 0;       ///< overlapping segment bytes that differed
+  std::uint64_t tcp_overlap_conflicts = 0;  ///< overlapping segment bytes that differed
   std::uint64_t gaps = 0;
   std::uint64_t gap_bytes = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> drops{};

@@ -56,7 +56,8 @@ std::optional<std::size_t> peek_ipv6(std::span<const std::byte> l3) noexcept {
 
 }  // namespace
 
-std::optional<std::size_t> peek_flow_hash(int link_type, std::span<const std::byte> frame) noexcept {
+std::optional<std::size_t> peek_flow_hash(int link_type,
+                                          std::span<const std::byte> frame) noexcept {
   if (link_type != kEthernet || frame.size() < kEthernetHeader) return std::nullopt;
   const std::uint16_t type = load16(frame, 12);
   const auto l3 = frame.subspan(kEthernetHeader);

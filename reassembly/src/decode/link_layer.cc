@@ -15,10 +15,10 @@ namespace {
 // Link types, as pcap files (LINKTYPE_*) and live captures (DLT_*) number them.
 constexpr int kNull = 0;
 constexpr int kEthernet = 1;
-constexpr int kRawDlt12 = 12;   // DLT_RAW on most systems
-constexpr int kRawDlt14 = 14;   // DLT_RAW on OpenBSD
-constexpr int kRaw = 101;       // LINKTYPE_RAW
-constexpr int kLoop = 108;      // like NULL, network byte order
+constexpr int kRawDlt12 = 12;  // DLT_RAW on most systems
+constexpr int kRawDlt14 = 14;  // DLT_RAW on OpenBSD
+constexpr int kRaw = 101;      // LINKTYPE_RAW
+constexpr int kLoop = 108;     // like NULL, network byte order
 constexpr int kSll = 113;
 constexpr int kIpv4 = 228;
 constexpr int kIpv6 = 229;
@@ -182,8 +182,17 @@ namespace flowkit {
 bool link_type_supported(int link_type) noexcept {
   using namespace detail;
   switch (link_type) {
-    case kNull: case kEthernet: case kRawDlt12: case kRawDlt14: case kRaw: case kLoop:
-    case kSll: case kIpv4: case kIpv6: case kNflog: case kSll2:
+    case kNull:
+    case kEthernet:
+    case kRawDlt12:
+    case kRawDlt14:
+    case kRaw:
+    case kLoop:
+    case kSll:
+    case kIpv4:
+    case kIpv6:
+    case kNflog:
+    case kSll2:
       return true;
     default:
       return false;

@@ -21,10 +21,11 @@ struct Fragment {
   bool v6 = false;
   IpAddress src;
   IpAddress dst;
-  std::uint32_t id = 0;           ///< IPv4 identification or IPv6 fragment header identification
-  std::uint8_t protocol = 0;      ///< IPv4 protocol, or the IPv6 fragment header's next header
-  std::uint32_t vlan_key = 0;     ///< VLAN tags folded together: fragments of different VLANs never mix
-  std::uint32_t offset = 0;       ///< in bytes
+  std::uint32_t id = 0;       ///< IPv4 identification or IPv6 fragment header identification
+  std::uint8_t protocol = 0;  ///< IPv4 protocol, or the IPv6 fragment header's next header
+  std::uint32_t vlan_key =
+      0;                     ///< VLAN tags folded together: fragments of different VLANs never mix
+  std::uint32_t offset = 0;  ///< in bytes
   bool more_fragments = false;
   /// IPv4: this fragment's IP header (with options). IPv6: the unfragmentable part, i.e. the
   /// fixed header plus extension headers before the fragment header.
@@ -33,7 +34,8 @@ struct Fragment {
 };
 
 /// The fragment the decoder found in `pkt` (whose ts, addresses and VLAN key are set).
-[[nodiscard]] inline Fragment fragment_of(const PacketInfo& pkt, const FragmentView& view) noexcept {
+[[nodiscard]] inline Fragment fragment_of(const PacketInfo& pkt,
+                                          const FragmentView& view) noexcept {
   Fragment f;
   f.ts = pkt.ts;
   f.v6 = pkt.src.is_v6();

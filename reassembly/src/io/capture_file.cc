@@ -216,7 +216,8 @@ class CaptureFileReader::Impl {
   /// Makes at least `n` bytes available at cursor(); false when the file ends first, in which
   /// case everything left in the file is available.
   bool fill(std::size_t n) {
-    if (available() >= n) [[likely]] return true;
+    if (available() >= n) [[likely]]
+      return true;
     return refill(n);
   }
 
@@ -386,8 +387,7 @@ class CaptureFileReader::Impl {
     if (header.caplen > kMaxRecordBytes) fail(detail::absurd_record_error(start, header.caplen));
     const std::size_t total = record_header_size_ + header.caplen;
     if (!fill(total)) {
-      fail(detail::truncated_record_error(start, header.caplen,
-                                          available() - record_header_size_));
+      fail(detail::truncated_record_error(start, header.caplen, available() - record_header_size_));
     }
     // fill() may have moved the buffer
     const RawFrame frame = header.frame(cursor() + record_header_size_, link_type_, nanosecond_);

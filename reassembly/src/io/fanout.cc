@@ -37,8 +37,8 @@ std::uint16_t start_fanout_group(pcap_t* pcap, const std::string& interface) {
   std::uint32_t arg = 0;
   socklen_t length = sizeof arg;
   if (::getsockopt(pcap_fileno(pcap), SOL_PACKET, PACKET_FANOUT, &arg, &length) != 0) {
-    throw CaptureError(fmt::format("{}: cannot read the AF_PACKET fanout group's id: {}",
-                                   interface, std::strerror(errno)));
+    throw CaptureError(fmt::format("{}: cannot read the AF_PACKET fanout group's id: {}", interface,
+                                   std::strerror(errno)));
   }
   return static_cast<std::uint16_t>(arg & 0xffffu);
 }

@@ -158,13 +158,14 @@ class PacketSource::Impl {
     }
     const int link = pcap_datalink(live_.get());
     if (!link_type_supported(link)) {
-      throw CaptureError(fmt::format("{}: link type {} is not supported", name,
-                                     link_type_name(link)));
+      throw CaptureError(
+          fmt::format("{}: link type {} is not supported", name, link_type_name(link)));
     }
     if (!filter_.empty()) {
       live_program_.compile(live_.get(), filter_, link);
       if (pcap_setfilter(live_.get(), live_program_.get()) != 0) {
-        throw CaptureError(fmt::format("{}: cannot set filter: {}", name, pcap_geterr(live_.get())));
+        throw CaptureError(
+            fmt::format("{}: cannot set filter: {}", name, pcap_geterr(live_.get())));
       }
     }
     live_link_ = link;
@@ -207,15 +208,16 @@ class PacketSource::Impl {
       }
       waiting_.push_back(std::move(file));
     }
-    std::stable_sort(waiting_.begin(), waiting_.end(),
-                     [](const PendingFile& a, const PendingFile& b) { return a.first_ts < b.first_ts; });
+    std::stable_sort(
+        waiting_.begin(), waiting_.end(),
+        [](const PendingFile& a, const PendingFile& b) { return a.first_ts < b.first_ts; });
     file_count_ = paths.size();
   }
 
   void check_link_type(const std::string& path, int link) {
     if (link >= 0 && !link_type_supported(link)) {
-      throw CaptureError(fmt::format("{}: link type {} is not supported", path,
-                                     link_type_name(link)));
+      throw CaptureError(
+          fmt::format("{}: link type {} is not supported", path, link_type_name(link)));
     }
   }
 
@@ -273,8 +275,8 @@ class PacketSource::Impl {
       const int rc = pcap_next_ex(live_.get(), &header, &data);
       if (rc == 1) {
         RawFrame frame;
-        frame.ts = std::chrono::seconds(header->ts.tv_sec) +
-                   std::chrono::microseconds(header->ts.tv_usec);
+        frame.ts =
+            std::chrono::seconds(header->ts.tv_sec) + std::chrono::microseconds(header->ts.tv_usec);
         frame.link_type = live_link_;
         frame.data = {reinterpret_cast<const std::byte*>(data), header->caplen};
         frame.wire_length = header->len;
@@ -330,15 +332,33 @@ PacketSource::PacketSource(PacketSource&&) noexcept = default;
 PacketSource& PacketSource::operator=(PacketSource&&) noexcept = default;
 PacketSource::~PacketSource() = default;
 
-std::optional<RawFrame> PacketSource::next() { return impl_->next(); }
-void PacketSource::stop() noexcept { impl_->stop(); }
-bool PacketSource::stopped() const noexcept { return impl_->stopped(); }
-bool PacketSource::live() const noexcept { return impl_->live(); }
-SourceProgress PacketSource::progress() const noexcept { return impl_->progress(); }
-std::uint64_t PacketSource::kernel_drops() const noexcept { return impl_->kernel_drops(); }
-std::uint64_t PacketSource::filtered_out() const noexcept { return impl_->filtered_out(); }
-const SourceOptions& PacketSource::options() const noexcept { return impl_->options(); }
-std::span<PacketSource> PacketSource::fanout_members() noexcept { return impl_->fanout_members(); }
+std::optional<RawFrame> PacketSource::next() {
+  return impl_->next();
+}
+void PacketSource::stop() noexcept {
+  impl_->stop();
+}
+bool PacketSource::stopped() const noexcept {
+  return impl_->stopped();
+}
+bool PacketSource::live() const noexcept {
+  return impl_->live();
+}
+SourceProgress PacketSource::progress() const noexcept {
+  return impl_->progress();
+}
+std::uint64_t PacketSource::kernel_drops() const noexcept {
+  return impl_->kernel_drops();
+}
+std::uint64_t PacketSource::filtered_out() const noexcept {
+  return impl_->filtered_out();
+}
+const SourceOptions& PacketSource::options() const noexcept {
+  return impl_->options();
+}
+std::span<PacketSource> PacketSource::fanout_members() noexcept {
+  return impl_->fanout_members();
+}
 void PacketSource::read_elsewhere(std::uint64_t bytes_done, std::uint64_t filtered_out) noexcept {
   impl_->read_elsewhere(bytes_done, filtered_out);
 }

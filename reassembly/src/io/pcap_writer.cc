@@ -37,8 +37,8 @@ PcapWriter::PcapWriter(const std::string& path, int link_type, std::uint32_t sna
   start(link_type);
 }
 
-PcapWriter::PcapWriter(OutputFd file, const std::string& path, int link_type,
-                       std::uint32_t snaplen, bool nanosecond)
+PcapWriter::PcapWriter(OutputFd file, const std::string& path, int link_type, std::uint32_t snaplen,
+                       bool nanosecond)
     : path_(path), link_type_(link_type), snaplen_(snaplen), nanosecond_(nanosecond) {
   if (link_type < 0) fail(fmt::format("invalid link type {}", link_type));
   if (!file) fail("not open");

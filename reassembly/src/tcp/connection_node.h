@@ -19,15 +19,15 @@ inline constexpr std::size_t kTimerClasses = 3;
 
 /// Receive-side reassembly state of one direction.
 struct ReceiveSide {
-  SegmentQueue queue;                ///< out-of-order data above `delivered`
-  std::vector<std::byte> kept;       ///< bytes on_data left unconsumed
-  bool base_known = false;           ///< base_seq is valid
-  std::uint32_t base_seq = 0;        ///< sequence number of stream offset 0 (ISN + 1)
+  SegmentQueue queue;           ///< out-of-order data above `delivered`
+  std::vector<std::byte> kept;  ///< bytes on_data left unconsumed
+  bool base_known = false;      ///< base_seq is valid
+  std::uint32_t base_seq = 0;   ///< sequence number of stream offset 0 (ISN + 1)
   bool fin_known = false;
-  std::uint64_t fin_offset = 0;      ///< stream offset of the FIN
+  std::uint64_t fin_offset = 0;  ///< stream offset of the FIN
   bool acked_known = false;
-  std::uint64_t acked = 0;           ///< highest offset the receiver acknowledged
-  Timestamp hole_since{};            ///< when the current front hole opened
+  std::uint64_t acked = 0;               ///< highest offset the receiver acknowledged
+  Timestamp hole_since{};                ///< when the current front hole opened
   std::uint8_t syn_window_scale = 0xff;  ///< window scale option in this side's SYN
 };
 
@@ -57,7 +57,7 @@ class ConnectionNode final : public TableHook, public Connection, public TimerHo
   ReceiveSide rx_[2];
   std::size_t hash = 0;
   TimerClass timer = TimerClass::Embryonic;
-  Timestamp relinked{};  ///< packet time of the last move to the back of the timer list
+  Timestamp relinked{};    ///< packet time of the last move to the back of the timer list
   bool announced = false;  ///< on_established was called
   bool ended = false;      ///< on_end was called (or it never was announced and is finished)
   std::optional<EndReason> end_request;  ///< end_connection() called from inside a callback

@@ -51,9 +51,9 @@ SegmentQueue::InsertResult SegmentQueue::insert(std::uint64_t offset,
   if (cursor < end) uncovered.push_back({cursor, data.subspan(cursor - offset)});
 
   for (const auto& piece : uncovered) {
-    segments_.emplace(piece.offset,
-                      Piece{std::vector<std::byte>(piece.bytes.begin(), piece.bytes.end()), offset,
-                            end});
+    segments_.emplace(
+        piece.offset,
+        Piece{std::vector<std::byte>(piece.bytes.begin(), piece.bytes.end()), offset, end});
     bytes_ += piece.bytes.size();
     result.added += piece.bytes.size();
   }

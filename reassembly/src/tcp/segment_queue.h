@@ -17,8 +17,8 @@ namespace flowkit::detail {
 class SegmentQueue {
  public:
   struct InsertResult {
-    std::size_t added = 0;      ///< bytes newly buffered
-    std::size_t overlapped = 0; ///< bytes that overlapped buffered data
+    std::size_t added = 0;       ///< bytes newly buffered
+    std::size_t overlapped = 0;  ///< bytes that overlapped buffered data
   };
   /// Called for each overlapped range whose two copies differ: (offset, length).
   using ConflictFn = std::function<void(std::uint64_t, std::uint64_t)>;

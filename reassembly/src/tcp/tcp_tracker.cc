@@ -10,7 +10,9 @@ namespace flowkit::detail {
 
 namespace {
 
-constexpr std::size_t index(Direction d) noexcept { return static_cast<std::size_t>(d); }
+constexpr std::size_t index(Direction d) noexcept {
+  return static_cast<std::size_t>(d);
+}
 
 // Marks the span in which user callbacks run, so that end_connection() from inside one is
 // deferred instead of freeing the node under our feet.
@@ -64,7 +66,7 @@ void TcpTracker::process(const PacketInfo& pkt, std::size_t flow_hash) {
       return;
     }
     dir = pkt.src == c->key_.client && pkt.src_port == c->key_.client_port ? Direction::ToServer
-                                                                            : Direction::ToClient;
+                                                                           : Direction::ToClient;
   }
 
   c->last_seen_ = pkt.ts;
@@ -109,8 +111,8 @@ ConnectionNode* TcpTracker::create(const PacketInfo& pkt) {
   if (syn) {
     src_is_client = !ack;
   } else {
-    src_is_client = pkt.src_port > pkt.dst_port ||
-                    (pkt.src_port == pkt.dst_port && pkt.src < pkt.dst);
+    src_is_client =
+        pkt.src_port > pkt.dst_port || (pkt.src_port == pkt.dst_port && pkt.src < pkt.dst);
   }
   auto& key = node->key_;
   key.vlan_key = pkt.vlan_key;
@@ -245,9 +247,9 @@ void TcpTracker::track_sender(ConnectionNode& c, Direction dir, const PacketInfo
     half.ack_seen = true;
   }
   // Windows in SYN segments are never scaled.
-  half.window = tcp.has(tcp_flag::kSyn) ? tcp.window
-                                        : static_cast<std::uint32_t>(tcp.window)
-                                              << half.window_scale;
+  half.window = tcp.has(tcp_flag::kSyn)
+                    ? tcp.window
+                    : static_cast<std::uint32_t>(tcp.window) << half.window_scale;
   const std::uint32_t end = tcp.seq + static_cast<std::uint32_t>(pkt.payload.size()) +
                             (tcp.has(tcp_flag::kSyn) ? 1 : 0) + (tcp.has(tcp_flag::kFin) ? 1 : 0);
   if (seq_diff(end, half.highest_seq) > 0) half.highest_seq = end;
@@ -275,8 +277,8 @@ void TcpTracker::handle_rst(ConnectionNode& c, Direction dir, const PacketInfo& 
     // An answer to a bare SYN is believable only if it acknowledges exactly that SYN (RFC 793),
     // which blind injected resets get wrong.
     const auto& client = c.rx(Direction::ToServer);
-    const bool answers_syn = pkt.tcp.has(tcp_flag::kAck) && client.base_known &&
-                             pkt.tcp.ack == client.base_seq;
+    const bool answers_syn =
+        pkt.tcp.has(tcp_flag::kAck) && client.base_known && pkt.tcp.ack == client.base_seq;
     const bool valid = c.state_ == ConnectionState::SynSent && dir == Direction::ToClient
                            ? answers_syn
                            : rst_in_window(c, dir, pkt.tcp.seq);
@@ -367,8 +369,8 @@ void TcpTracker::handle_data(ConnectionNode& c, Direction dir, const PacketInfo&
   }
   const bool had_hole = !rx.queue.empty();
   const std::size_t held = rx.queue.memory();
-  const auto result = rx.queue.insert(
-      start, payload, config_.policy, [&](std::uint64_t at, std::uint64_t length) {
+  const auto result =
+      rx.queue.insert(start, payload, config_.policy, [&](std::uint64_t at, std::uint64_t length) {
         ++stats_.tcp_overlap_conflicts;
         // Handlers hear of a connection first through on_established; before it, only counted.
         if (!c.announced) return;
@@ -577,12 +579,22 @@ void TcpTracker::end(ConnectionNode& c, EndReason reason) {
     offer_kept(c, Direction::ToServer);
     offer_kept(c, Direction::ToClient);
     switch (reason) {
-      case EndReason::Close: ++stats_.connections_closed; break;
-      case EndReason::Reset: ++stats_.connections_reset; break;
-      case EndReason::Timeout: ++stats_.connections_timed_out; break;
-      case EndReason::Evicted: ++stats_.connections_evicted; break;
+      case EndReason::Close:
+        ++stats_.connections_closed;
+        break;
+      case EndReason::Reset:
+        ++stats_.connections_reset;
+        break;
+      case EndReason::Timeout:
+        ++stats_.connections_timed_out;
+        break;
+      case EndReason::Evicted:
+        ++stats_.connections_evicted;
+        break;
       case EndReason::PortReuse:
-      case EndReason::EndOfInput: ++stats_.connections_closed; break;
+      case EndReason::EndOfInput:
+        ++stats_.connections_closed;
+        break;
     }
     c.ended = true;
     c.state_ = ConnectionState::Closed;

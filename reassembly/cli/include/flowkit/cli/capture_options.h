@@ -21,8 +21,8 @@ namespace flowkit::cli {
 /// The input and reassembly options every flowkit tool shares, bound to a CLI11 app, so that
 /// flowgrep, versiondetect and httpgraph read packets the same way.
 struct CaptureOptions {
-  std::vector<std::string> read;     ///< -r: files, directories, "-"
-  std::string interface;             ///< -i
+  std::vector<std::string> read;          ///< -r: files, directories, "-"
+  std::string interface;                  ///< -i
   std::vector<std::string> filter_words;  ///< trailing BPF expression, tcpdump-style
   int snaplen = 262144;
   bool no_promiscuous = false;
@@ -35,9 +35,9 @@ struct CaptureOptions {
   std::size_t max_connections = TcpConfig{}.max_connections;
   std::size_t memcap_mb = TcpConfig{}.memcap >> 20;
   double idle_timeout_s = 600;
-  std::size_t threads = 1;           ///< reassembly workers (--threads)
-  bool fanout = false;               ///< --fanout: with -i, the kernel splits packets by flow
-  std::string run_as;                ///< -Z: the user to become once the inputs are open
+  std::size_t threads = 1;  ///< reassembly workers (--threads)
+  bool fanout = false;      ///< --fanout: with -i, the kernel splits packets by flow
+  std::string run_as;       ///< -Z: the user to become once the inputs are open
 
   /// Adds the options to `app` (the BPF words become its trailing positional arguments).
   void add_to(CLI::App& app, bool bpf_positional = true);

@@ -19,6 +19,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 rates="1000 0"
 repeat=3
 capture=""
@@ -85,13 +87,10 @@ ip link set "$tx_if" netns "$tx"
 ip -n "$rx" link set "$rx_if" mtu 9000 up
 ip -n "$tx" link set "$tx_if" mtu 9000 up
 
-json() { sed -n "s/^ *\"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1"; }
-packets=$(json "$capture.json" packets)
-n_inside=$(json "$capture.json" needles_inside)
-n_split=$(json "$capture.json" needles_split)
+packets=$(json "$capture" packets)
+n_inside=$(json "$capture" needles_inside)
+n_split=$(json "$capture" needles_split)
 
-# shellcheck source=bench/needles.sh
-source "$root/bench/needles.sh"
 
 # The tools, as they capture on the receiving end. STATS becomes the statistics file.
 declare -A cmds
@@ -115,7 +114,9 @@ run_one() {
   /usr/bin/time -f '%U %S' -o "$base.time" ip netns exec "$rx" "${args[@]}" \
     >"$base.out" 2>"$base.err" &
   local timer=$!
-  sleep 1  # the capture socket is open well before this
+  # Each capture socket's ring takes the kernel 0.1-0.5 s to set up (it zeroes 64 MiB), and
+  # a fanout group has two: the replay starts once they are surely in place.
+  sleep 2
   local pace=(--topspeed)
   [ "$rate" != 0 ] && pace=(--mbps="$rate")
   ip netns exec "$tx" tcpreplay -q -K "${pace[@]}" -i "$tx_if" "$capture" >"$base.replay" 2>&1
@@ -131,8 +132,8 @@ run_one() {
       drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$base.err") ;;
     ngrep) got=- drops=- ;;  # ngrep reports neither
     *)
-      got=$(json "$base.json" packets)
-      drops=$(json "$base.json" kernel_drops) ;;
+      got=$(json "$base" packets)
+      drops=$(json "$base" kernel_drops) ;;
   esac
   cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$base.time")
   read -r inside split <<<"$(needles "$base.out" "$capture" "$regex")"

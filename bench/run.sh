@@ -22,6 +22,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 size_mb=1100
 connections=20000
 seed=1
@@ -120,7 +122,6 @@ for spec in "$big:$size_mb:" "$small:$small_mb:" "$same:$size_mb:--ipv6-share 0 
     cat "$logs/generate-$(basename "$file").txt" >&2
   fi
 done
-json() { sed -n "s/^ *\"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1.json"; }
 regex=$(json "$big" needle_regex)
 if [ "$prepare_only" -eq 1 ]; then
   printf 'flowgrep=%s\nbig=%s\nsmall=%s\nsame=%s\nregex=%s\n' "$flowgrep" "$big" "$small" "$same" "$regex"
@@ -210,8 +211,6 @@ run_rounds() {
   done
 }
 
-# shellcheck source=bench/needles.sh
-source "$root/bench/needles.sh"
 
 # THREADS: 2 reassembly threads against one (target: >= 1.7x), when the build has them.
 threads_available=0

@@ -37,8 +37,9 @@ struct SourceOptions {
   int timeout_ms = kDefaultLiveBlockTimeoutMs;
   /// Live capture: hand each packet over the moment it arrives (libpcap's immediate mode)
   /// instead of in blocks. No delay, but each packet costs the reader a wake-up and a ring slot
-  /// of the largest frame's size: at 2 Gbit/s on the bench's veth pair it took 2.2x the CPU
-  /// and the kernel dropped 0.1-0.9 % of the packets, where blocks lost none (BENCHMARKS.md).
+  /// of the largest frame's size: at 1-2.7 Gbit/s on the bench's veth pair it took 1.5-2.1x
+  /// the CPU and the kernel dropped 0.03-0.7 % of the packets, where blocks lost none
+  /// (BENCHMARKS.md, live capture).
   bool immediate = false;
   std::string filter;  ///< a BPF expression (tcpdump syntax); empty = everything
   /// Live capture only: with N >= 2, N capture sockets in one AF_PACKET fanout group that

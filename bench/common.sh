@@ -1,4 +1,9 @@
 # Sourced by bench/run.sh and bench/live.sh.
+
+# json BASE KEY: the value of KEY in BASE.json (a capture's description, a tool's statistics):
+# one key per line, as bench_make_capture and --stats-json write them.
+json() { sed -n "s/^ *\"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1.json"; }
+
 # needles OUTPUT CAPTURE REGEX: "inside split", how many of CAPTURE's needles (listed in
 # CAPTURE.needles, each "id inside|split") a tool's OUTPUT shows, each counted once.
 needles() {

@@ -62,23 +62,40 @@ void check_frame(const RawFrame& frame) {
   fuzz::touch(frame.data);
 }
 
-// Walks the index as two shards taking turns on one thread; nothing if it is not a classic pcap.
-void check_index(const MemoryFile& file, const std::vector<std::uint64_t>& offsets,
+// Where a record ends, and what its frame is, as both readers must agree.
+struct Record {
+  std::uint64_t end = 0;
+  std::int64_t ts = 0;
+  int link_type = 0;
+  std::size_t caplen = 0;
+  std::uint32_t wire_length = 0;
+  bool operator==(const Record&) const = default;
+  auto operator<=>(const Record&) const = default;
+};
+
+Record record_of(std::uint64_t end, const RawFrame& frame) {
+  return {end, frame.ts.count(), frame.link_type, frame.data.size(), frame.wire_length};
+}
+
+// Walks the index as two shards taking turns on one thread; nothing if it does not index the
+// file (not pcap or pcapng, no interface before the first packet).
+void check_index(const MemoryFile& file, const std::vector<Record>& records,
                  const std::string& error) {
   constexpr std::size_t kShards = 2;
   auto index = detail::PcapChunkIndex::open(file.fd(), file.path(), kShards, 4096, true);
   if (!index) return;
-  std::vector<std::uint64_t> listed;
+  std::vector<Record> listed;
   std::string index_error;
   for (std::size_t c = 0;; ++c) {
     const auto* chunk = index->acquire(c);
     if (chunk == nullptr) break;
     for (std::size_t s = 0; s < kShards; ++s) {
-      for (const auto r : chunk->records[s]) {
-        const auto offset = r & ~detail::PcapChunkIndex::kUnplaced;
+      for (std::size_t n = 0; n < chunk->records[s].size(); ++n) {
+        const auto r = chunk->records[s][n];
         if ((r & detail::PcapChunkIndex::kUnplaced) != 0 && s > 0) continue;  // listed twice
-        check_frame(index->frame_at(offset));
-        listed.push_back(offset);
+        const auto frame = index->frame_at(*chunk, s, n);
+        check_frame(frame);
+        listed.push_back(record_of(index->record_end(*chunk, s, n), frame));
       }
     }
     if (chunk->error) {
@@ -93,8 +110,9 @@ void check_index(const MemoryFile& file, const std::vector<std::uint64_t>& offse
     if (last) break;
   }
   std::sort(listed.begin(), listed.end());
-  if (listed != offsets) {
-    fuzz::fail(fmt::format("index lists {} records, the reader {}", listed.size(), offsets.size()));
+  if (listed != records) {
+    fuzz::fail(fmt::format("index lists {} records, the reader {}, or not the same", listed.size(),
+                           records.size()));
   }
   if (index_error != error) {
     fuzz::fail(fmt::format("index error '{}', reader error '{}'", index_error, error));
@@ -106,22 +124,21 @@ void check_index(const MemoryFile& file, const std::vector<std::uint64_t>& offse
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const MemoryFile file(data, size);
   int link_type = -1;
-  std::vector<std::uint64_t> offsets;
+  std::vector<Record> records;
   std::string error;
   try {
     auto reader = CaptureFileReader::open(file.path());
     link_type = reader.link_type();
-    for (auto before = reader.bytes_read(); auto frame = reader.next();
-         before = reader.bytes_read()) {
+    while (const auto frame = reader.next()) {
       check_frame(*frame);
-      offsets.push_back(before);
+      records.push_back(record_of(reader.bytes_read(), *frame));
       if (reader.bytes_read() > size) fuzz::fail("read past the end of the file");
     }
   } catch (const CaptureError& e) {
     check_message(e, file.path());
     error = e.what();
   }
-  check_index(file, offsets, error);
+  check_index(file, records, error);
 
   fuzz::CheckingHandler handler;
   Config config;

@@ -19,11 +19,19 @@
 
 #include "flowkit/pcap_writer.h"
 #include "packet_builder.h"
+#include "pcapng_crafting.h"
 #include "temp_dir.h"
 
 namespace flowkit {
 namespace {
 
+using testing::block;
+using testing::Encoder;
+using testing::enhanced_packet;
+using testing::interface_block;
+using testing::obsolete_packet;
+using testing::section_header;
+using testing::simple_packet;
 using testing::TempDir;
 
 namespace fs = std::filesystem;
@@ -119,36 +127,6 @@ std::string slurp(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// Serializes integers in a chosen byte order, to hand-craft capture files.
-class Encoder {
- public:
-  explicit Encoder(bool big_endian) : big_(big_endian) {}
-  Encoder& u8(std::uint32_t v) {
-    out_ += static_cast<char>(v & 0xFF);
-    return *this;
-  }
-  Encoder& u16(std::uint32_t v) { return big_ ? u8(v >> 8).u8(v) : u8(v).u8(v >> 8); }
-  Encoder& u32(std::uint32_t v) { return big_ ? u16(v >> 16).u16(v) : u16(v).u16(v >> 16); }
-  Encoder& u64(std::uint64_t v) {
-    const auto hi = static_cast<std::uint32_t>(v >> 32);
-    const auto lo = static_cast<std::uint32_t>(v);
-    return big_ ? u32(hi).u32(lo) : u32(lo).u32(hi);
-  }
-  Encoder& raw(std::string_view bytes) {
-    out_ += bytes;
-    return *this;
-  }
-  Encoder& pad4() {
-    while (out_.size() % 4 != 0) out_ += '\0';
-    return *this;
-  }
-  [[nodiscard]] const std::string& str() const { return out_; }
-
- private:
-  bool big_;
-  std::string out_;
-};
-
 // --- classic pcap crafting -------------------------------------------------------------------
 
 std::string pcap_header(bool big, std::uint32_t magic, int link_type, std::uint32_t snaplen = 65535,
@@ -170,69 +148,6 @@ std::string pcap_record(bool big, std::uint32_t sec, std::uint32_t frac, std::st
   e.u32(sec).u32(frac).u32(static_cast<std::uint32_t>(data.size())).u32(wire);
   if (kuznetzov) e.u32(7).u16(0x0800).u8(0).u8(0);  // ifindex, protocol, packet type, pad
   return e.raw(data).str();
-}
-
-// --- pcapng crafting -------------------------------------------------------------------------
-
-std::string block(bool big, std::uint32_t type, std::string_view body) {
-  Encoder padded(big);
-  padded.raw(body).pad4();
-  const auto total = static_cast<std::uint32_t>(12 + padded.str().size());
-  return Encoder(big).u32(type).u32(total).raw(padded.str()).u32(total).str();
-}
-
-std::string section_header(bool big, std::uint16_t major = 1) {
-  return block(big, 0x0A0D0D0A, Encoder(big).u32(0x1A2B3C4D).u16(major).u16(0).u64(~0ULL).str());
-}
-
-std::string option(bool big, std::uint16_t code, std::string_view value) {
-  return Encoder(big)
-      .u16(code)
-      .u16(static_cast<std::uint32_t>(value.size()))
-      .raw(value)
-      .pad4()
-      .str();
-}
-
-std::string interface_block(bool big, std::uint16_t link_type, std::uint32_t snaplen,
-                            std::optional<std::uint8_t> tsresol = {},
-                            std::optional<std::int64_t> tsoffset = {}) {
-  Encoder body(big);
-  body.u16(link_type).u16(0).u32(snaplen);
-  body.raw(option(big, 2, "eth0"));  // if_name, to check options are skipped
-  if (tsresol) body.raw(option(big, 9, std::string(1, static_cast<char>(*tsresol))));
-  if (tsoffset) {
-    body.raw(option(big, 14, Encoder(big).u64(static_cast<std::uint64_t>(*tsoffset)).str()));
-  }
-  body.u32(0);  // opt_endofopt
-  return block(big, 1, body.str());
-}
-
-std::string enhanced_packet(bool big, std::uint32_t iface, std::uint64_t ticks,
-                            std::string_view data, std::uint32_t wire,
-                            std::optional<std::uint32_t> caplen = {}) {
-  Encoder body(big);
-  body.u32(iface)
-      .u32(static_cast<std::uint32_t>(ticks >> 32))
-      .u32(static_cast<std::uint32_t>(ticks));
-  body.u32(caplen.value_or(static_cast<std::uint32_t>(data.size()))).u32(wire).raw(data).pad4();
-  body.raw(option(big, 1, "a comment")).u32(0);
-  return block(big, 6, body.str());
-}
-
-std::string simple_packet(bool big, std::string_view data, std::uint32_t wire) {
-  return block(big, 3, Encoder(big).u32(wire).raw(data).str());
-}
-
-std::string obsolete_packet(bool big, std::uint16_t iface, std::uint64_t ticks,
-                            std::string_view data, std::uint32_t wire) {
-  Encoder body(big);
-  body.u16(iface)
-      .u16(0)
-      .u32(static_cast<std::uint32_t>(ticks >> 32))
-      .u32(static_cast<std::uint32_t>(ticks));
-  body.u32(static_cast<std::uint32_t>(data.size())).u32(wire).raw(data);
-  return block(big, 2, body.str());
 }
 
 constexpr std::int64_t kSecond = 1'000'000'000;

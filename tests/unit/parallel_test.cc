@@ -17,6 +17,7 @@
 #include "flowkit/reassembler.h"
 #include "flowkit/sharded_reassembler.h"
 #include "packet_builder.h"
+#include "pcapng_crafting.h"
 #include "temp_dir.h"
 
 namespace flowkit::testing {
@@ -104,7 +105,7 @@ std::pair<Transcript, Stats> shards_in_turn(const std::vector<Frame>& frames, Co
 }
 
 // The real thing: threads that each read the capture file, or (chunk_bytes > 0) share the
-// work of finding its records (run_indexed, classic pcap only).
+// work of finding its records (run_indexed: one pcap or pcapng file).
 std::pair<Transcript, Stats> sharded(const std::string& path, const Config& config, std::size_t n,
                                      std::size_t chunk_bytes = 0, const std::string& filter = {}) {
   Transcript t;
@@ -126,9 +127,10 @@ std::pair<Transcript, Stats> sharded(const std::string& path, const Config& conf
   return {t, r.stats()};
 }
 
-// What run_indexed takes: a classic pcap of Ethernet frames.
+// What run_indexed takes: a pcap or pcapng file whose (first) link type is Ethernet.
 bool indexable(const std::string& path) {
-  return CaptureFileReader::open(path).link_type() == 1 && path.ends_with(".pcap");
+  return CaptureFileReader::open(path).link_type() == 1 &&
+         (path.ends_with(".pcap") || path.ends_with(".pcapng"));
 }
 
 void expect_equal(const std::pair<Transcript, Stats>& many, const std::pair<Transcript, Stats>& one,
@@ -204,6 +206,12 @@ TEST(ParallelReassembler, FragmentedSegmentsReachTheirConnectionsWorker) {
   const auto path = dir.file("fragments.pcap");
   write_pcap(path, frames.front().link_type, views(frames));
   expect_same_sharded(path, "fragments from a file");
+  // And from a pcapng file, where interfaces decide each frame's link type and time.
+  const auto v = views(frames);
+  const auto pcapng =
+      dir.write("fragments.pcapng", section_header(false) + interface_block(false, 1, 0, 9) +
+                                        enhanced_packets(false, 0, v));
+  expect_same_sharded(pcapng, "fragments from a pcapng file");
 }
 
 TEST(ParallelReassembler, BrokenFramesAreCountedOnceWhateverTheShard) {
@@ -358,11 +366,18 @@ TEST(ShardedReassembler, IndexedRunLeavesOtherInputsToRun) {
   };
   const std::string sample = std::string(FLOWKIT_SOURCE_DIR) + "/examples/sample.pcap";
   EXPECT_TRUE(refused({sample, sample}));
-  const std::filesystem::path pcapng =
-      std::filesystem::path(FLOWKIT_SHARED_PCAPS) / "chrissanders__http_espn.pcapng";
-  if (std::filesystem::exists(pcapng)) {
-    EXPECT_TRUE(refused({pcapng.string()}));
+  // A pcapng file whose first interface is not Ethernet: the index could place none of its
+  // frames.
+  const TempDir dir;
+  const auto frames = read_all(sample);
+  std::vector<Frame> raw;
+  for (const auto& f : frames) {
+    raw.push_back({f.ts, 101, std::vector<std::byte>(f.bytes.begin() + 14, f.bytes.end()), 0});
   }
+  const auto v = views(raw);
+  EXPECT_TRUE(
+      refused({dir.write("raw.pcapng", section_header(false) + interface_block(false, 101, 0, 9) +
+                                           enhanced_packets(false, 0, v))}));
   EXPECT_EQ(r.stats().packets, 0u);
 }
 

@@ -246,7 +246,7 @@ Stats run(PacketSource& source, const Config& config, std::span<Handler* const> 
     sharded.run(source, source.fanout_members());
     return sharded.stats();
   }
-  // One classic pcap file: the threads share finding its records and each reads only its own
+  // One pcap or pcapng file: the threads share finding its records and each reads only its own
   // flows' frames (measured faster than one thread dispatching to the others). One thread
   // reads it that way too: the list of a chunk's records lets it ask for each frame's
   // connection a few frames ahead (measured 10-15 % faster than the plain reader).

@@ -15,7 +15,7 @@
 namespace flowkit {
 
 /// Reassembles capture files on N threads without a dispatcher: each thread keeps only its
-/// shard of the flows (Config::shard). run_indexed() (one classic pcap file) lets the threads
+/// shard of the flows (Config::shard). run_indexed() (one pcap or pcapng file) lets the threads
 /// share an index of the file's records, so each reads only its own frames; run() gives every
 /// thread a reader of its own that walks all the inputs and skips other shards' frames after a
 /// look at their headers. Nothing is copied or handed between threads. Files only: a live
@@ -52,13 +52,15 @@ class ShardedReassembler {
   void run(PacketSource& source, std::span<PacketSource> others,
            const std::function<void()>& between = {});
 
-  /// The fast way for one classic pcap file of Ethernet frames (what `source` was opened on,
-  /// alone): the threads share the work of finding its records, chunk by chunk, and each
+  /// The fast way for one pcap or pcapng file whose first interface is Ethernet (what `source`
+  /// was opened on, alone): the threads share the work of finding its records, chunk by chunk, and each
   /// visits only the frames of its shard, so no thread walks the whole file. `source` itself
   /// is left unread, but stopping it stops the run, and its progress() and filtered_out()
   /// follow the run. Shard 0 runs on the calling thread, `between` after each of its frames.
-  /// Returns false, having read nothing, for any other input (live, pcapng, another link type,
-  /// several files, standard input, a file that cannot be mapped): then use run(). Errors are
+  /// Returns false, having read nothing, for any other input (live, another link type, several
+  /// files, standard input, a file that cannot be mapped, the "modified" pcap format, a pcapng
+  /// file that declares no interface before its first packet): then use run(). Frames of a
+  /// pcapng file's other interfaces are read too, by every shard (as unplaced frames are). Errors are
   /// those a sequential read reports, thrown once all threads ended. `chunk_bytes` sets the
   /// unit of work (0: 1 MiB); tests use small ones.
   bool run_indexed(PacketSource& source, const std::function<void()>& between = {},

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "io/pcap_record.h"
+#include "io/pcapng_block.h"
 #include "io/prefetch.h"
 
 namespace flowkit {
@@ -40,85 +41,9 @@ constexpr std::size_t kBufferSize = std::size_t{1} << 21;
 // of read() into a buffer (no copy), and the window bounds how much of the file counts in RSS.
 constexpr std::size_t kWindowSize = std::size_t{16} << 20;
 constexpr std::size_t kPrefetchDistance = 4096;
-constexpr std::uint32_t kMaxBlockBytes = kMaxRecordBytes + 4096;
-
-constexpr std::uint32_t kSectionHeaderBlock = 0x0A0D0D0A;
-constexpr std::uint32_t kInterfaceDescriptionBlock = 1;
-constexpr std::uint32_t kObsoletePacketBlock = 2;
-constexpr std::uint32_t kSimplePacketBlock = 3;
-constexpr std::uint32_t kEnhancedPacketBlock = 6;
-constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
-constexpr std::size_t kBlockOverhead = 12;  // type, leading and trailing length
-constexpr std::size_t kMinSectionHeaderSize = 28;
-
-constexpr std::uint16_t kOptionEnd = 0;
-constexpr std::uint16_t kOptionTsResolution = 9;
-constexpr std::uint16_t kOptionTsOffset = 14;
-
-// 10^0 .. 10^19: every power of ten that fits in 64 bits.
-constexpr auto kPow10 = [] {
-  std::array<std::uint64_t, 20> table{};
-  std::uint64_t value = 1;
-  for (auto& entry : table) {
-    entry = value;
-    value *= 10;  // wraps harmlessly after the last entry
-  }
-  return table;
-}();
-
-/// How many ticks make a second: 10^exponent or 2^exponent (pcapng's if_tsresol).
-struct TimeScale {
-  bool power_of_two = false;
-  unsigned exponent = 6;
-};
-
-// All arithmetic is modulo 2^64 and the result is read as signed: only times beyond +-292 years
-// of 1970 (which appear in fuzzed and broken files) wrap instead of being undefined.
-std::uint64_t ticks_to_nanoseconds(std::uint64_t ticks, TimeScale scale) noexcept {
-  unsigned e = scale.exponent;
-  std::uint64_t seconds = 0;
-  std::uint64_t fraction_ns = 0;
-  if (scale.power_of_two) {
-    seconds = e >= 64 ? 0 : ticks >> e;
-    std::uint64_t fraction = e >= 64 ? ticks : ticks & ((std::uint64_t{1} << e) - 1);
-    // fraction * 10^9 must fit in 64 bits: drop precision finer than 2^-34 s (~58 ps).
-    if (e > 34) {
-      const unsigned drop = e - 34;
-      fraction = drop >= 64 ? 0 : fraction >> drop;
-      e = 34;
-    }
-    fraction_ns = (fraction * kNanosPerSecond) >> e;
-  } else if (e < kPow10.size()) {
-    const std::uint64_t unit = kPow10[e];
-    seconds = ticks / unit;
-    const std::uint64_t fraction = ticks % unit;
-    fraction_ns = e <= 9 ? fraction * kPow10[9 - e] : fraction / kPow10[e - 9];
-  } else {
-    // Ticks finer than 10^-19 s: no 64-bit count reaches a whole second.
-    fraction_ns = e - 9 < kPow10.size() ? ticks / kPow10[e - 9] : 0;
-  }
-  return seconds * kNanosPerSecond + fraction_ns;
-}
-
-Timestamp to_timestamp(std::uint64_t nanoseconds) noexcept {
-  return Timestamp{static_cast<std::int64_t>(nanoseconds)};
-}
 
 std::string error_text(int error) {
   return std::generic_category().message(error);
-}
-
-/// "3c 21 44 4f \"<!DO\"": what a file that is not a capture starts with.
-std::string describe_bytes(std::span<const std::byte> bytes) {
-  std::string hex;
-  std::string text;
-  for (const std::byte b : bytes) {
-    const auto c = std::to_integer<unsigned char>(b);
-    if (!hex.empty()) hex += ' ';
-    hex += fmt::format("{:02x}", c);
-    text += std::isprint(c) != 0 ? static_cast<char>(c) : '.';
-  }
-  return fmt::format("{} \"{}\"", hex, text);
 }
 
 /// A hint for the usual suspects: compressed captures and other capture formats.
@@ -189,19 +114,6 @@ class CaptureFileReader::Impl {
 
  private:
   enum class Format : unsigned char { Pcap, Pcapng };
-
-  struct Interface {
-    int link_type = 0;
-    std::uint32_t snaplen = 0;
-    TimeScale scale;
-    std::uint64_t offset_ns = 0;  // if_tsoffset, already in nanoseconds
-  };
-
-  struct Block {
-    std::uint32_t type = 0;
-    std::size_t length = 0;  // total, including the 12 bytes of framing
-    std::uint64_t offset = 0;
-  };
 
   [[noreturn]] void fail(std::string_view what) const {
     throw CaptureError(fmt::format("{}: {}", display_, what));
@@ -343,11 +255,11 @@ class CaptureFileReader::Impl {
     const std::span<const std::byte> head{cursor(), std::min<std::size_t>(available(), 8)};
     if (available() < 4) {
       fail(fmt::format("too short to be a capture file ({} bytes: {})", available(),
-                       describe_bytes(head)));
+                       detail::describe_bytes(head)));
     }
     const std::uint32_t magic_le = ByteOrder{false}.u32(cursor());
     const std::uint32_t magic_be = ByteOrder{true}.u32(cursor());
-    if (magic_le == kSectionHeaderBlock) {
+    if (magic_le == detail::kSectionHeaderBlock) {
       format_ = Format::Pcapng;
       read_pcapng_preamble();
       return;
@@ -371,7 +283,7 @@ class CaptureFileReader::Impl {
       consume(kPcapFileHeaderSize);
       return;
     }
-    fail(fmt::format("not a pcap or pcapng file (starts with {}){}", describe_bytes(head),
+    fail(fmt::format("not a pcap or pcapng file (starts with {}){}", detail::describe_bytes(head),
                      format_hint(head)));
   }
 
@@ -398,16 +310,11 @@ class CaptureFileReader::Impl {
 
   // --- pcapng -----------------------------------------------------------------------------
 
-  static bool is_packet_block(std::uint32_t type) noexcept {
-    return type == kEnhancedPacketBlock || type == kSimplePacketBlock ||
-           type == kObsoletePacketBlock;
-  }
-
   /// Reads and checks the first interfaces so link_type() answers before the first packet.
   void read_pcapng_preamble() {
     while (link_type_ < 0) {
       const auto block = peek_block();
-      if (!block || is_packet_block(block->type)) break;
+      if (!block || detail::is_packet_block(block->type)) break;
       handle_block(*block);
     }
   }
@@ -420,194 +327,37 @@ class CaptureFileReader::Impl {
   }
 
   /// Validates the framing of the block at the cursor and makes all of it available.
-  std::optional<Block> peek_block() {
+  std::optional<detail::PcapngBlock> peek_block() {
     const std::uint64_t start = offset();
-    if (!fill(8)) {
-      if (available() == 0) return std::nullopt;
-      fail(fmt::format("truncated block header at byte {} (8 bytes needed, {} remain)", start,
-                       available()));
-    }
-    Block block{order_.u32(cursor()), 0, start};
-    if (block.type == kSectionHeaderBlock) {
-      // The section's byte order decides how even its own length is read.
-      if (!fill(12)) {
-        fail(fmt::format("truncated section header block at byte {} ({} bytes remain)", start,
-                         available()));
-      }
-      const std::byte* p = cursor();
-      if (ByteOrder{false}.u32(p + 8) == kByteOrderMagic) {
-        order_ = ByteOrder{false};
-      } else if (ByteOrder{true}.u32(p + 8) == kByteOrderMagic) {
-        order_ = ByteOrder{true};
-      } else {
-        fail(fmt::format("section header block at byte {} has a bad byte-order magic ({})", start,
-                         describe_bytes({p + 8, 4})));
+    for (std::size_t need = 8;;) {
+      const bool to_end = !fill(need);
+      if (to_end && available() == 0) return std::nullopt;
+      try {
+        if (const auto block = section_.frame({cursor(), available()}, start, to_end, need)) {
+          return block;
+        }
+      } catch (const detail::PcapngError& e) {
+        fail(e.what());
       }
     }
-    const std::uint32_t length = order_.u32(cursor() + 4);
-    if (length < kBlockOverhead || length % 4 != 0) {
-      fail(
-          fmt::format("bad block length {} at byte {} (a block is at least 12 bytes and a "
-                      "multiple of 4)",
-                      length, start));
-    }
-    if (length > kMaxBlockBytes) {
-      fail(fmt::format("corrupt block at byte {}: length {} is absurd (limit {})", start, length,
-                       kMaxBlockBytes));
-    }
-    if (block.type == kSectionHeaderBlock && length < kMinSectionHeaderSize) {
-      fail(fmt::format("bad section header block length {} at byte {} (at least {})", length, start,
-                       kMinSectionHeaderSize));
-    }
-    if (!fill(length)) {
-      fail(fmt::format("truncated block at byte {} (block length says {} bytes, {} remain)", start,
-                       length, available()));
-    }
-    const std::uint32_t trailing = order_.u32(cursor() + length - 4);
-    if (trailing != length) {
-      fail(fmt::format("block at byte {}: trailing length {} does not match leading length {}",
-                       start, trailing, length));
-    }
-    block.length = length;
-    return block;
   }
 
   /// Consumes the block at the cursor; a frame when it was a packet block.
-  std::optional<RawFrame> handle_block(const Block& block) {
-    const std::span<const std::byte> body{cursor() + 8, block.length - kBlockOverhead};
-    std::optional<RawFrame> frame;
-    switch (block.type) {
-      case kSectionHeaderBlock:
-        read_section_header(block, body);
-        break;
-      case kInterfaceDescriptionBlock:
-        read_interface(block, body);
-        break;
-      case kEnhancedPacketBlock:
-        frame = read_enhanced_packet(block, body);
-        break;
-      case kSimplePacketBlock:
-        frame = read_simple_packet(block, body);
-        break;
-      case kObsoletePacketBlock:
-        frame = read_obsolete_packet(block, body);
-        break;
-      default:
-        break;  // statistics, name resolution, secrets, custom blocks: nothing for us
+  std::optional<RawFrame> handle_block(const detail::PcapngBlock& block) {
+    std::optional<detail::PcapngSection::Packet> packet;
+    try {
+      packet = section_.read(cursor(), block);
+    } catch (const detail::PcapngError& e) {
+      fail(e.what());
+    }
+    if (block.type == detail::kInterfaceDescriptionBlock && link_type_ < 0) {
+      link_type_ = section_.interfaces().back().link_type;
+      snaplen_ = section_.interfaces().back().snaplen;
     }
     // The frame points into the buffer, which stays put until the next fill().
     consume(block.length);
-    return frame;
-  }
-
-  void read_section_header(const Block& block, std::span<const std::byte> body) {
-    const std::uint16_t major = order_.u16(body.data() + 4);
-    const std::uint16_t minor = order_.u16(body.data() + 6);
-    if (major != 1) {
-      fail(fmt::format("section header block at byte {}: unsupported pcapng version {}.{}",
-                       block.offset, major, minor));
-    }
-    interfaces_.clear();  // interface ids are numbered per section
-  }
-
-  void read_interface(const Block& block, std::span<const std::byte> body) {
-    if (body.size() < 8) {
-      fail(fmt::format("interface description block at byte {} is too short ({} bytes)",
-                       block.offset, block.length));
-    }
-    Interface iface;
-    iface.link_type = order_.u16(body.data());
-    iface.snaplen = order_.u32(body.data() + 4);
-    auto options = body.subspan(8);
-    while (options.size() >= 4) {
-      const std::uint16_t code = order_.u16(options.data());
-      const std::size_t length = order_.u16(options.data() + 2);
-      if (code == kOptionEnd) break;
-      const std::size_t padded = (length + 3) & ~std::size_t{3};
-      if (options.size() - 4 < padded) {
-        fail(fmt::format("interface description block at byte {}: option {} runs past the block",
-                         block.offset, code));
-      }
-      const std::byte* value = options.data() + 4;
-      if (code == kOptionTsResolution && length >= 1) {
-        const auto raw = std::to_integer<unsigned>(value[0]);
-        iface.scale = TimeScale{(raw & 0x80U) != 0, raw & 0x7FU};
-      } else if (code == kOptionTsOffset && length == 8) {
-        iface.offset_ns = order_.u64(value) * kNanosPerSecond;
-      }
-      options = options.subspan(4 + padded);
-    }
-    if (link_type_ < 0) {
-      link_type_ = iface.link_type;
-      snaplen_ = iface.snaplen;
-    }
-    interfaces_.push_back(iface);
-  }
-
-  const Interface& interface_for(const Block& block, std::uint32_t id) const {
-    if (id >= interfaces_.size()) {
-      fail(
-          fmt::format("packet block at byte {} refers to interface {}, but its section declares "
-                      "{} interface(s)",
-                      block.offset, id, interfaces_.size()));
-    }
-    return interfaces_[id];
-  }
-
-  RawFrame make_frame(const Block& block, const Interface& iface, std::uint64_t ticks,
-                      std::span<const std::byte> data, std::uint32_t caplen,
-                      std::uint32_t wire_length) const {
-    if (caplen > data.size()) {
-      fail(
-          fmt::format("packet block at byte {}: captured length {} exceeds the {} bytes the "
-                      "block holds",
-                      block.offset, caplen, data.size()));
-    }
-    const std::uint64_t ns = ticks_to_nanoseconds(ticks, iface.scale) + iface.offset_ns;
-    return RawFrame{to_timestamp(ns), iface.link_type, data.first(caplen),
-                    std::max(wire_length, caplen)};
-  }
-
-  RawFrame read_enhanced_packet(const Block& block, std::span<const std::byte> body) const {
-    if (body.size() < 20) {
-      fail(fmt::format("enhanced packet block at byte {} is too short ({} bytes)", block.offset,
-                       block.length));
-    }
-    const std::byte* p = body.data();
-    const Interface& iface = interface_for(block, order_.u32(p));
-    const std::uint64_t ticks = (std::uint64_t{order_.u32(p + 4)} << 32) | order_.u32(p + 8);
-    return make_frame(block, iface, ticks, body.subspan(20), order_.u32(p + 12),
-                      order_.u32(p + 16));
-  }
-
-  RawFrame read_simple_packet(const Block& block, std::span<const std::byte> body) const {
-    if (body.size() < 4) {
-      fail(fmt::format("simple packet block at byte {} is too short ({} bytes)", block.offset,
-                       block.length));
-    }
-    const Interface& iface = interface_for(block, 0);
-    const std::uint32_t wire_length = order_.u32(body.data());
-    // No captured length field: the data is the original packet cut to snaplen and the block.
-    auto data = body.subspan(4);
-    std::size_t caplen = std::min<std::size_t>(wire_length, data.size());
-    if (iface.snaplen != 0) caplen = std::min<std::size_t>(caplen, iface.snaplen);
-    // Simple packet blocks carry no timestamp.
-    RawFrame frame =
-        make_frame(block, iface, 0, data, static_cast<std::uint32_t>(caplen), wire_length);
-    frame.ts = Timestamp{0};
-    return frame;
-  }
-
-  RawFrame read_obsolete_packet(const Block& block, std::span<const std::byte> body) const {
-    if (body.size() < 20) {
-      fail(fmt::format("packet block at byte {} is too short ({} bytes)", block.offset,
-                       block.length));
-    }
-    const std::byte* p = body.data();
-    const Interface& iface = interface_for(block, order_.u16(p));
-    const std::uint64_t ticks = (std::uint64_t{order_.u32(p + 4)} << 32) | order_.u32(p + 8);
-    return make_frame(block, iface, ticks, body.subspan(20), order_.u32(p + 12),
-                      order_.u32(p + 16));
+    if (!packet) return std::nullopt;
+    return packet->frame;
   }
 
   std::string path_;
@@ -635,7 +385,7 @@ class CaptureFileReader::Impl {
   std::uint32_t snaplen_ = 0;
   bool nanosecond_ = false;
   std::size_t record_header_size_ = 16;
-  std::vector<Interface> interfaces_;
+  detail::PcapngSection section_;  // pcapng: the current section's byte order and interfaces
 };
 
 CaptureFileReader CaptureFileReader::open(const std::string& path) {
@@ -670,6 +420,19 @@ std::optional<std::uint64_t> CaptureFileReader::size() const noexcept {
 }
 
 namespace detail {
+
+/// "3c 21 44 4f \"<!DO\"": what a file that is not a capture starts with.
+std::string describe_bytes(std::span<const std::byte> bytes) {
+  std::string hex;
+  std::string text;
+  for (const std::byte b : bytes) {
+    const auto c = std::to_integer<unsigned char>(b);
+    if (!hex.empty()) hex += ' ';
+    hex += fmt::format("{:02x}", c);
+    text += std::isprint(c) != 0 ? static_cast<char>(c) : '.';
+  }
+  return fmt::format("{} \"{}\"", hex, text);
+}
 
 std::string truncated_record_header_error(std::uint64_t at, std::size_t needed,
                                           std::size_t remain) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "flowkit/raw_frame.h"
@@ -77,5 +78,7 @@ struct PcapRecordHeader {
 std::string truncated_record_header_error(std::uint64_t at, std::size_t needed, std::size_t remain);
 std::string absurd_record_error(std::uint64_t at, std::uint32_t caplen);
 std::string truncated_record_error(std::uint64_t at, std::uint32_t caplen, std::size_t remain);
+/// "3c 21 44 4f \"<!DO\"": what a file that is not a capture starts with.
+std::string describe_bytes(std::span<const std::byte> bytes);
 
 }  // namespace flowkit::detail

@@ -75,7 +75,7 @@ void stop_on_signals(PacketSource& source);
 [[nodiscard]] bool interrupted() noexcept;
 
 /// Runs `source` through a ShardedReassembler with one shard per handler over the index of a
-/// single classic pcap file of Ethernet frames (run_indexed), or over the members of a live
+/// single pcap or pcapng file of Ethernet frames (run_indexed), or over the members of a live
 /// AF_PACKET fanout group (SourceOptions::fanout, one per handler: each thread reads its own
 /// socket); any other input through one Reassembler when there is one handler, or else a
 /// ParallelReassembler with one worker per handler. Either way each handler is called from

@@ -53,15 +53,15 @@ class ShardedReassembler {
            const std::function<void()>& between = {});
 
   /// The fast way for one pcap or pcapng file whose first interface is Ethernet (what `source`
-  /// was opened on, alone): the threads share the work of finding its records, chunk by chunk, and each
-  /// visits only the frames of its shard, so no thread walks the whole file. `source` itself
+  /// was opened on, alone): the threads share the work of finding its records, chunk by chunk, and
+  /// each visits only the frames of its shard, so no thread walks the whole file. `source` itself
   /// is left unread, but stopping it stops the run, and its progress() and filtered_out()
   /// follow the run. Shard 0 runs on the calling thread, `between` after each of its frames.
   /// Returns false, having read nothing, for any other input (live, another link type, several
   /// files, standard input, a file that cannot be mapped, the "modified" pcap format, a pcapng
   /// file that declares no interface before its first packet): then use run(). Frames of a
-  /// pcapng file's other interfaces are read too, by every shard (as unplaced frames are). Errors are
-  /// those a sequential read reports, thrown once all threads ended. `chunk_bytes` sets the
+  /// pcapng file's other interfaces are read too, by every shard (as unplaced frames are). Errors
+  /// are those a sequential read reports, thrown once all threads ended. `chunk_bytes` sets the
   /// unit of work (0: 1 MiB); tests use small ones.
   bool run_indexed(PacketSource& source, const std::function<void()>& between = {},
                    std::size_t chunk_bytes = 0);

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cctype>
 #include <cerrno>
 #include <cstddef>
@@ -16,7 +14,6 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -29,7 +26,6 @@ namespace {
 
 using detail::ByteOrder;
 using detail::kMaxRecordBytes;
-using detail::kNanosPerSecond;
 using detail::kPcapFileHeaderSize;
 using detail::kPcapKuznetzov;
 using detail::kPcapLinkTypeMask;

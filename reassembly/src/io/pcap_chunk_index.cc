@@ -163,7 +163,7 @@ std::optional<std::uint64_t> PcapChunkIndex::after_plausible(std::uint64_t at,
     return at + length;
   }
   if (size_ - at < kPcapRecordHeaderSize) return std::nullopt;
-  const auto h = PcapRecordHeader::read(order_, base_ + at);
+  const auto h = PcapRecordHeader::read(order, base_ + at);
   const std::uint32_t fraction_limit = nanosecond_ ? 1'000'000'000 : 1'000'000;
   const std::uint64_t earliest =
       first_seconds_ > kSecondsPerDay ? first_seconds_ - kSecondsPerDay : 0;

@@ -161,8 +161,8 @@ class PcapChunkIndex {
   void irregular(Slot& slot, const std::string& what) const;
   /// The first offset in chunk `c` where kResyncChain plausible record headers chain.
   [[nodiscard]] std::uint64_t resync(std::size_t c, ByteOrder order) const noexcept;
-  /// Where the next record starts if the bytes at `at` make a plausible record header (pcapng:
-  /// a plausible block in byte order `order`).
+  /// Where the next record starts if the bytes at `at`, read in byte order `order`, make a
+  /// plausible record header (pcapng: a plausible block).
   [[nodiscard]] std::optional<std::uint64_t> after_plausible(std::uint64_t at,
                                                              ByteOrder order) const noexcept;
   /// Under the lock: commits what can be, or walks one chunk (unlocking while it does).

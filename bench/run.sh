@@ -122,6 +122,20 @@ for spec in "$big:$size_mb:" "$small:$small_mb:" "$same:$size_mb:--ipv6-share 0 
     cat "$logs/generate-$(basename "$file").txt" >&2
   fi
 done
+# The main capture as pcapng (what Wireshark and dumpcap write), converted by editcap: same
+# packets, the other reader.
+bigng="${big}ng"
+if command -v editcap >/dev/null; then
+  if [ -s "$bigng" ] && [ "$bigng" -nt "$big" ]; then
+    say "reusing $bigng"
+  else
+    say "converting $big to pcapng"
+    editcap -F pcapng "$big" "$bigng"
+  fi
+else
+  say "editcap (wireshark-common) is missing: no pcapng runs"
+  bigng=""
+fi
 regex=$(json "$big" needle_regex)
 if [ "$prepare_only" -eq 1 ]; then
   printf 'flowgrep=%s\nbig=%s\nsmall=%s\nsame=%s\nregex=%s\n' "$flowgrep" "$big" "$small" "$same" "$regex"
@@ -142,6 +156,7 @@ cleanup() {
   rm -rf "$scratch"
   if [ "$keep" -eq 0 ]; then
     for f in "$big" "$small" "$same"; do rm -f "$f" "$f.json" "$f.needles"; done
+    if [ -n "$bigng" ]; then rm -f "$bigng"; fi
   fi
 }
 trap cleanup EXIT
@@ -228,7 +243,7 @@ if "$bench_flowkit" --indexed --mode read "$small" >/dev/null 2>&1; then indexed
 if [ "$threads_available" -eq 1 ]; then
   # Two ways to use two cores: the threads share an index of the file's records and each
   # reads only its shard's frames (what the tools do with one pcap file), or one thread reads
-  # and dispatches to the others (live capture, pcapng, several files).
+  # and dispatches to the others (live capture, several files, standard input).
   job flowkit-2threads "$big" "$bench_flowkit" --threads 2 "$big"
   job flowkit-2threads-dispatch "$big" "$bench_flowkit" --threads 2 --dispatch "$big"
 fi
@@ -254,8 +269,13 @@ job tcpflow "$big" tcpflow -r "$big" -o OUTDIR
 job flowgrep "$big" "$flowgrep" -q -e "$regex" -r "$big"
 [ "$flowgrep_threads" -eq 1 ] && job flowgrep-2threads "$big" "$flowgrep" --threads 2 -q -e "$regex" -r "$big"
 job ngrep "$big" ngrep -q -W single -I "$big" "$regex"
-# Input that cannot be indexed (standard input here; pcapng, several files and live capture
-# alike) is read by one thread that dispatches to the others.
+# pcapng gets the indexed path too: its blocks are found chunk by chunk like pcap records.
+if [ -n "$bigng" ]; then
+  job flowkit-pcapng "$bigng" "$bench_flowkit" "$bigng"
+  [ "$threads_available" -eq 1 ] && job flowkit-pcapng-2threads "$bigng" "$bench_flowkit" --threads 2 "$bigng"
+fi
+# Input that cannot be indexed (standard input here; several files and live capture alike) is
+# read by one thread that dispatches to the others.
 if [ "$flowgrep_threads" -eq 1 ]; then
   job flowgrep-stdin "$big" sh -c 'exec "$0" -q -e "$1" -r - <"$2"' "$flowgrep" "$regex" "$big"
   job flowgrep-stdin-2threads "$big" sh -c 'exec "$0" --threads 2 -q -e "$1" -r - <"$2"' \
@@ -276,16 +296,16 @@ job libnids-same "$same" "$bench_libnids" --streams $((2 * connections)) "$same"
 # VM) shrink the page cache under a running bench, and re-reading from disk is noise.
 say "loading the captures as read from disk, and locking them in the page cache"
 sync
-for f in "$big" "$small" "$same"; do
+for f in "$big" "$small" "$same" $bigng; do
   if command -v vmtouch >/dev/null; then
     vmtouch -q -e "$f"
   else
     dd if="$f" iflag=nocache count=0 status=none
   fi
 done
-cat "$big" "$small" "$same" >/dev/null
+cat "$big" "$small" "$same" $bigng >/dev/null
 if command -v vmtouch >/dev/null; then
-  if vmtouch -q -d -l -w -P "$out/vmtouch.pid" "$big" "$small" "$same" 2>"$logs/vmtouch.err"; then
+  if vmtouch -q -d -l -w -P "$out/vmtouch.pid" "$big" "$small" "$same" $bigng 2>"$logs/vmtouch.err"; then
     lock_pid=$(cat "$out/vmtouch.pid")
   else
     say "could not lock the captures in memory ($(head -1 "$logs/vmtouch.err")); measuring anyway"
@@ -382,6 +402,10 @@ rule="|--------------------------------|---------|---------|---------|---------|
     row flowgrep-stdin "flowgrep from stdin" flowgrep
     row flowgrep-stdin-2threads "  2 threads, dispatching" flowgrep
   fi
+  if [ -n "$bigng" ]; then
+    row flowkit-pcapng "flowkit reassembly, pcapng" flowkit
+    if [ "$threads_available" -eq 1 ]; then row flowkit-pcapng-2threads "  2 threads, pcapng" flowkit; fi
+  fi
   echo
   echo "Delivered stream bytes and byte sums (they differ where libnids stops at a hole, and"
   echo "libnids does not see IPv6):"
@@ -466,6 +490,9 @@ rule="|--------------------------------|---------|---------|---------|---------|
     [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep, 2 threads against one" flowgrep-2threads flowgrep 1.7
     [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep from stdin, 2 threads (dispatching) against one" \
       flowgrep-stdin-2threads flowgrep-stdin 1.7
+    if [ -n "$bigng" ]; then
+      speedup "  pcapng, 2 threads against one" flowkit-pcapng-2threads flowkit-pcapng 1.7
+    fi
   else
     echo "  2 threads >= 1.7x one thread: not measured yet (THREADS)"
   fi

@@ -317,7 +317,10 @@ class CaptureFileReader::Impl {
 
   std::optional<RawFrame> next_pcapng() {
     while (const auto block = peek_block()) {
-      if (auto frame = handle_block(*block)) return frame;
+      if (auto frame = handle_block(*block)) {
+        prefetch_ahead();
+        return frame;
+      }
     }
     return std::nullopt;
   }

@@ -223,10 +223,13 @@ std::string write_pcapng(const TempDir& dir, const std::string& name,
       name, section_header(big) + interface_block(big, 1, 0, 9) + enhanced_packets(big, 0, v));
 }
 
-// A pcapng enhanced packet block (little-endian) as the test frames' payloads carry it.
+// A pcapng enhanced packet block (little-endian) as the test frames' payloads carry it, its
+// fields consistent (length >= 32, the captured length fitting in it).
 std::string fake_block(std::uint32_t length) {
-  std::string b = Encoder(false).u32(6).u32(length).str();
-  b += std::string(length - 12, 'y');
+  const std::uint32_t captured = length - 32;
+  std::string b =
+      Encoder(false).u32(6).u32(length).u32(0).u32(0).u32(1000).u32(captured).u32(captured).str();
+  b += std::string(captured, 'y');
   return b + Encoder(false).u32(length).str();
 }
 
@@ -327,7 +330,8 @@ TEST(PcapChunkIndex, PcapngSectionsAndInterfacesDeclaredMidFile) {
   };
   std::string bytes = section_header(false) + interface_block(false, 1, 0, 9);
   bytes += enhanced_packets(false, 0, std::span(v).first(third));
-  bytes += block(false, 0x0BAD, "an unknown block");
+  bytes += block(false, 0x0BAD, "a custom block");
+  bytes += block(false, 0x1234, "a type no specification defines: read past, never guessed");
   bytes += interface_block(false, 1, 0, 6);               // microseconds
   bytes += interface_block(false, 101, 0, 9);             // raw IP: no shard can place its frames
   bytes += interface_block(false, 1, 128, 0x80 | 20, 5);  // 2^-20 s, +5 s, cut to 128 bytes
@@ -384,7 +388,7 @@ TEST(PcapChunkIndex, PcapngPayloadsImitatingBlocksCostTimeNotCorrectness) {
     // Two bytes put the imitations on the 4-byte grid blocks start on (the payload follows 54
     // bytes of headers and the 28 of the block's own).
     std::string payload = "xx";
-    while (payload.size() < 1200) payload += fake_block(16 + 4 * (n % 5));
+    while (payload.size() < 1200) payload += fake_block(32 + 4 * (n % 5));
     frames.push_back(n % 2 == 0 ? s.client_send(payload) : s.server_send(payload));
   }
   const TempDir dir;

@@ -24,6 +24,20 @@ inline constexpr std::uint32_t kMaxPcapngBlockBytes = kMaxRecordBytes + 4096;
   return type == kEnhancedPacketBlock || type == kSimplePacketBlock || type == kObsoletePacketBlock;
 }
 
+/// A block type the pcapng specification defines (readers skip others, so they are legal, but
+/// a guess at where blocks start in the middle of a file insists on these).
+[[nodiscard]] constexpr bool is_defined_block(std::uint32_t type) noexcept {
+  // 1 to 9: interface description, obsolete packet, simple packet, name resolution,
+  // interface statistics, enhanced packet, two reserved for IRIG/ARINC, systemd journal
+  constexpr std::uint32_t kSystemdJournal = 9;
+  constexpr std::uint32_t kDecryptionSecrets = 10;
+  constexpr std::uint32_t kCustomCopiable = 0x00000BAD;
+  constexpr std::uint32_t kCustomNotCopiable = 0x40000BAD;
+  return (type >= kInterfaceDescriptionBlock && type <= kSystemdJournal) ||
+         type == kDecryptionSecrets || type == kSectionHeaderBlock || type == kCustomCopiable ||
+         type == kCustomNotCopiable;
+}
+
 /// How many ticks make a second: 10^exponent or 2^exponent (pcapng's if_tsresol).
 struct TimeScale {
   bool power_of_two = false;

@@ -175,6 +175,23 @@ void expect_same_walk(const std::string& path, const std::string& what) {
   }
 }
 
+// The sequential reading of `path`, undamaged and long enough to be damaged in several places.
+Walked undamaged(const std::string& path) {
+  auto truth = sequential(path);
+  EXPECT_TRUE(truth.error.empty()) << truth.error;
+  EXPECT_GT(truth.offsets.size(), 1000u);
+  return truth;
+}
+
+// Cuts `path` to `size` bytes: the index must stop where the sequential reader does, which
+// says `words`.
+void expect_cut(const std::string& path, std::uint64_t size, const std::string& what,
+                const std::string& words) {
+  fs::resize_file(path, size);
+  expect_same_walk(path, what);
+  EXPECT_NE(sequential(path).error.find(words), std::string::npos) << sequential(path).error;
+}
+
 // Writes `frames` to `name` in `dir`; returns its path.
 std::string write_capture(const TempDir& dir, const std::string& name,
                           const std::vector<Frame>& frames) {
@@ -268,19 +285,13 @@ TEST(PcapChunkIndex, DamageIsReportedLikeTheSequentialReader) {
   const auto frames = busy_capture();
   const TempDir dir;
   const auto path = write_capture(dir, "damaged.pcap", frames);
-  const auto size = fs::file_size(path);
-  const auto truth = sequential(path);
-  ASSERT_TRUE(truth.error.empty());
-  ASSERT_GT(truth.offsets.size(), 1000u);
+  const auto truth = undamaged(path);
 
   // Cut inside a record, inside a record header, and an absurd length in the middle.
-  fs::resize_file(path, size - 7);
-  expect_same_walk(path, "cut in a record");
-  EXPECT_NE(sequential(path).error.find("truncated packet record"), std::string::npos);
-
-  fs::resize_file(path, truth.offsets[truth.offsets.size() - 2] + 5);  // the last one starts there
-  expect_same_walk(path, "cut in a record header");
-  EXPECT_NE(sequential(path).error.find("truncated record header"), std::string::npos);
+  expect_cut(path, fs::file_size(path) - 7, "cut in a record", "truncated packet record");
+  // The last record starts at the second-to-last offset listed.
+  expect_cut(path, truth.offsets[truth.offsets.size() - 2] + 5, "cut in a record header",
+             "truncated record header");
 
   ASSERT_EQ(write_capture(dir, "damaged.pcap", frames), path);
   // A record ends there and the next starts: its captured length made absurd.
@@ -402,19 +413,12 @@ TEST(PcapChunkIndex, PcapngDamageIsReportedLikeTheSequentialReader) {
   const auto frames = busy_capture();
   const TempDir dir;
   const auto path = write_pcapng(dir, "damaged.pcapng", frames);
-  const auto size = fs::file_size(path);
-  const auto truth = sequential(path);
-  ASSERT_TRUE(truth.error.empty());
-  ASSERT_GT(truth.offsets.size(), 1000u);
+  const auto truth = undamaged(path);
   const auto middle = truth.offsets[truth.offsets.size() / 2];  // where a block starts
 
-  fs::resize_file(path, size - 7);
-  expect_same_walk(path, "cut in a block");
-  EXPECT_NE(sequential(path).error.find("truncated block at byte"), std::string::npos);
-
-  fs::resize_file(path, truth.offsets[truth.offsets.size() - 2] + 5);  // the last one starts there
-  expect_same_walk(path, "cut in a block header");
-  EXPECT_NE(sequential(path).error.find("truncated block header"), std::string::npos);
+  expect_cut(path, fs::file_size(path) - 7, "cut in a block", "truncated block at byte");
+  expect_cut(path, truth.offsets[truth.offsets.size() - 2] + 5, "cut in a block header",
+             "truncated block header");
 
   for (const auto& [at, value, words] : {std::tuple{middle + 4, 0x7ffffff0u, "is absurd"},
                                          std::tuple{middle + 4, 13u, "bad block length"},

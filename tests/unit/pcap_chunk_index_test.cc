@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -224,6 +225,25 @@ std::vector<Frame> busy_capture() {
   return frames;
 }
 
+// One connection whose 2000 segments, alternately from each side, carry `payload(n)`.
+std::vector<Frame> connection_carrying(const std::function<std::string(std::size_t)>& payload) {
+  std::vector<Frame> frames;
+  TcpSession s;
+  for (auto& f : s.handshake()) frames.push_back(std::move(f));
+  for (std::size_t n = 0; n < 2000; ++n) {
+    frames.push_back(n % 2 == 0 ? s.client_send(payload(n)) : s.server_send(payload(n)));
+  }
+  return frames;
+}
+
+// Payloads that imitate records cost time, never correctness: the index lists what the
+// sequential reader reads, and its guesses did meet the false chains.
+void expect_imitations_tried(const std::string& path, const std::string& what) {
+  expect_same_walk(path, what);
+  const auto got = indexed(path, 2, 4096, true);
+  EXPECT_GT(got.counts.guesses_wrong, 100u) << what << ": the false chains were never tried";
+}
+
 // A pcap record header (little-endian, microseconds), as the test frames' payloads carry it.
 std::string fake_record(std::uint32_t seconds, std::uint32_t caplen) {
   std::string r(detail::kPcapRecordHeaderSize, '\0');
@@ -263,22 +283,13 @@ TEST(PcapChunkIndex, ListsWhatTheSequentialReaderReads) {
 TEST(PcapChunkIndex, PayloadsImitatingRecordHeadersCostTimeNotCorrectness) {
   // Every payload is a chain of plausible record headers (the file's own time, small lengths):
   // resynchronising inside a payload finds a false chain; the walk from the truth must win.
-  std::vector<Frame> frames;
-  TcpSession s;
-  for (auto& f : s.handshake()) frames.push_back(std::move(f));
-  for (std::size_t n = 0; n < 2000; ++n) {
+  const auto frames = connection_carrying([](std::size_t) {
     std::string payload;
-    while (payload.size() < 1200) {
-      payload += fake_record(1700000000, 8);
-      payload += std::string(8, 'x');
-    }
-    frames.push_back(n % 2 == 0 ? s.client_send(payload) : s.server_send(payload));
-  }
+    while (payload.size() < 1200) payload += fake_record(1700000000, 8) + std::string(8, 'x');
+    return payload;
+  });
   const TempDir dir;
-  const auto path = write_capture(dir, "imitations.pcap", frames);
-  expect_same_walk(path, "imitating payloads");
-  const auto got = indexed(path, 2, 4096, true);
-  EXPECT_GT(got.counts.guesses_wrong, 100u) << "the false chains were never tried";
+  expect_imitations_tried(write_capture(dir, "imitations.pcap", frames), "imitating payloads");
 }
 
 TEST(PcapChunkIndex, DamageIsReportedLikeTheSequentialReader) {
@@ -392,21 +403,16 @@ TEST(PcapChunkIndex, PcapngSectionsAndInterfacesDeclaredMidFile) {
 }
 
 TEST(PcapChunkIndex, PcapngPayloadsImitatingBlocksCostTimeNotCorrectness) {
-  std::vector<Frame> frames;
-  TcpSession s;
-  for (auto& f : s.handshake()) frames.push_back(std::move(f));
-  for (std::size_t n = 0; n < 2000; ++n) {
+  const auto frames = connection_carrying([](std::size_t n) {
     // Two bytes put the imitations on the 4-byte grid blocks start on (the payload follows 54
     // bytes of headers and the 28 of the block's own).
     std::string payload = "xx";
     while (payload.size() < 1200) payload += fake_block(32 + 4 * (n % 5));
-    frames.push_back(n % 2 == 0 ? s.client_send(payload) : s.server_send(payload));
-  }
+    return payload;
+  });
   const TempDir dir;
-  const auto path = write_pcapng(dir, "imitations.pcapng", frames);
-  expect_same_walk(path, "payloads imitating blocks");
-  const auto got = indexed(path, 2, 4096, true);
-  EXPECT_GT(got.counts.guesses_wrong, 100u) << "the false chains were never tried";
+  expect_imitations_tried(write_pcapng(dir, "imitations.pcapng", frames),
+                          "payloads imitating blocks");
 }
 
 TEST(PcapChunkIndex, PcapngDamageIsReportedLikeTheSequentialReader) {

@@ -487,11 +487,15 @@ rule="|--------------------------------|---------|---------|---------|---------|
     per_round "  control, side by side" flowkit-pair flowkit 2
     speedup "  2 threads with one reading and dispatching (live capture's way)" \
       flowkit-2threads-dispatch flowkit 1.7
-    [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep, 2 threads against one" flowgrep-2threads flowgrep 1.7
+    if [ "$flowgrep_threads" -eq 1 ]; then
+      speedup "  flowgrep, 2 threads against one" flowgrep-2threads flowgrep 1.7
+      per_round "  flowgrep, 2 threads against one" flowgrep-2threads flowgrep
+    fi
     [ "$flowgrep_threads" -eq 1 ] && speedup "  flowgrep from stdin, 2 threads (dispatching) against one" \
       flowgrep-stdin-2threads flowgrep-stdin 1.7
     if [ -n "$bigng" ]; then
       speedup "  pcapng, 2 threads against one" flowkit-pcapng-2threads flowkit-pcapng 1.7
+      per_round "  pcapng, 2 threads against one" flowkit-pcapng-2threads flowkit-pcapng
     fi
   else
     echo "  2 threads >= 1.7x one thread: not measured yet (THREADS)"

@@ -181,9 +181,11 @@ void detail::process_known(Reassembler& reassembler, const RawFrame& frame, Know
 
 void reassemble(PacketSource& source, Reassembler& reassembler,
                 const std::function<void()>& between) {
-  while (auto frame = source.next()) {
-    reassembler.process(*frame);
+  // Frames are read in place (read_ready): a live capture's are not copied out of the ring.
+  while (source.read_ready([&](const RawFrame& frame) {
+    reassembler.process(frame);
     if (between) between();
+  })) {
   }
   reassembler.finish();
 }

@@ -223,11 +223,13 @@ template <typename Process, typename Open>
 void feed(PacketSource& source, Progress* progress, Process&& process, Open&& open) {
   std::uint64_t packets = 0;
   const auto snapshot = [&] { return ProgressSnapshot{source.progress(), packets, open()}; };
-  while (auto frame = source.next()) {
-    process(*frame);
+  // In place (read_ready): a live capture's frames are not copied out of the ring first.
+  while (source.read_ready([&](const RawFrame& frame) {
+    process(frame);
     if (++packets % Progress::kCheckEvery == 0 && progress != nullptr) {
       progress->update(snapshot());
     }
+  })) {
   }
   if (progress != nullptr) progress->finish(snapshot());
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -78,7 +79,8 @@ class PacketSource::Impl {
   }
 
   void stop() noexcept {
-    stopped_.store(true, std::memory_order_relaxed);
+    // Released before the break, so a reader that sees the break sees this too.
+    stopped_.store(true, std::memory_order_release);
     if (live_) pcap_breakloop(live_.get());
     for (auto& member : members_) member.stop();
   }
@@ -268,27 +270,85 @@ class PacketSource::Impl {
     }
   }
 
+ public:
+  using FrameCall = void (*)(void*, const RawFrame&);
+
+  bool read_ready(FrameCall call, void* sink) {
+    if (stopped_.load(std::memory_order_relaxed)) return false;
+    if (live_) return dispatch_live(call, sink);
+    // Files: frames stay valid until the reader moves on, so this is next() in a loop; a few
+    // at a time keeps stop() and the caller's checks between calls prompt.
+    constexpr int kFileBurst = 64;
+    for (int n = 0; n < kFileBurst; ++n) {
+      auto frame = next();
+      if (!frame) return n > 0;
+      call(sink, *frame);
+    }
+    return true;
+  }
+
+ private:
+  [[nodiscard]] RawFrame live_frame(const pcap_pkthdr& header, const u_char* data) const {
+    RawFrame frame;
+    frame.ts =
+        std::chrono::seconds(header.ts.tv_sec) + std::chrono::microseconds(header.ts.tv_usec);
+    frame.link_type = live_link_;
+    frame.data = {reinterpret_cast<const std::byte*>(data), header.caplen};
+    frame.wire_length = header.len;
+    return frame;
+  }
+
+  /// Fails for a read that neither timed out nor was broken off.
+  [[noreturn]] void capture_failed() const {
+    throw CaptureError(fmt::format("capture failed: {}", pcap_geterr(live_.get())));
+  }
+
   std::optional<RawFrame> next_live() {
     while (true) {
       pcap_pkthdr* header = nullptr;
       const u_char* data = nullptr;
       const int rc = pcap_next_ex(live_.get(), &header, &data);
-      if (rc == 1) {
-        RawFrame frame;
-        frame.ts =
-            std::chrono::seconds(header->ts.tv_sec) + std::chrono::microseconds(header->ts.tv_usec);
-        frame.link_type = live_link_;
-        frame.data = {reinterpret_cast<const std::byte*>(data), header->caplen};
-        frame.wire_length = header->len;
-        return frame;
-      }
+      if (rc == 1) return live_frame(*header, data);
       if (rc == 0) {  // read timeout: a chance to notice stop()
         if (stopped_.load(std::memory_order_relaxed)) return std::nullopt;
         continue;
       }
-      if (rc == PCAP_ERROR_BREAK) return std::nullopt;
-      throw CaptureError(fmt::format("capture failed: {}", pcap_geterr(live_.get())));
+      if (rc == PCAP_ERROR_BREAK) {
+        if (stopped_.load(std::memory_order_acquire)) return std::nullopt;
+        continue;  // a break read_ready() left pending (see dispatch_live())
+      }
+      capture_failed();
     }
+  }
+
+  /// One pcap_dispatch(): the sink reads each frame where the kernel put it. libpcap is C, so
+  /// an exception must not unwind through it: the first one stops the dispatch (the frames
+  /// after it stay in the ring for the next read) and is thrown from here.
+  bool dispatch_live(FrameCall call, void* sink) {
+    struct Dispatch {
+      const Impl* source;
+      FrameCall call;
+      void* sink;
+      std::exception_ptr error;
+    } dispatch{this, call, sink, nullptr};
+    const auto on_packet = [](u_char* user, const pcap_pkthdr* header, const u_char* data) {
+      auto& d = *reinterpret_cast<Dispatch*>(user);
+      if (d.error) return;
+      try {
+        d.call(d.sink, d.source->live_frame(*header, data));
+      } catch (...) {
+        d.error = std::current_exception();
+        pcap_breakloop(d.source->live_.get());
+      }
+    };
+    const int rc = pcap_dispatch(live_.get(), -1, on_packet, reinterpret_cast<u_char*>(&dispatch));
+    if (dispatch.error) std::rethrow_exception(dispatch.error);
+    if (rc >= 0) return rc > 0 || !stopped_.load(std::memory_order_relaxed);
+    // stop() sets stopped_ before it breaks the loop: a break without it is the one above,
+    // which a libpcap that checks for breaks only between frames leaves pending when the
+    // exception came with the last frame (Debian's 1.10 clears it in the same dispatch).
+    if (rc == PCAP_ERROR_BREAK) return !stopped_.load(std::memory_order_acquire);
+    capture_failed();
   }
 
   bool passes(const RawFrame& frame) {
@@ -334,6 +394,9 @@ PacketSource::~PacketSource() = default;
 
 std::optional<RawFrame> PacketSource::next() {
   return impl_->next();
+}
+bool PacketSource::read_ready(void (*call)(void* sink, const RawFrame& frame), void* sink) {
+  return impl_->read_ready(call, sink);
 }
 void PacketSource::stop() noexcept {
   impl_->stop();

@@ -442,31 +442,50 @@ struct BurstResult {
 
 enum class Reading { Copied, InPlace };  // next() or read_ready()
 
+// A UDP socket bound to a free loopback port, and a socket that sends to it.
+class LoopbackUdp {
+ public:
+  LoopbackUdp() {
+    addr_.sin_family = AF_INET;
+    addr_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr_;
+    bound_ = receiver_ >= 0 && sender_ >= 0 &&
+             ::bind(receiver_, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_) == 0 &&
+             ::getsockname(receiver_, reinterpret_cast<sockaddr*>(&addr_), &len) == 0;
+  }
+  LoopbackUdp(const LoopbackUdp&) = delete;
+  LoopbackUdp& operator=(const LoopbackUdp&) = delete;
+  ~LoopbackUdp() {
+    if (sender_ >= 0) ::close(sender_);
+    if (receiver_ >= 0) ::close(receiver_);
+  }
+  [[nodiscard]] bool bound() const noexcept { return bound_; }
+  /// A capture filter for the datagrams sent to it.
+  [[nodiscard]] std::string filter() const {
+    return fmt::format("udp dst port {}", ntohs(addr_.sin_port));
+  }
+  bool send(std::string_view payload) const {
+    return ::sendto(sender_, payload.data(), payload.size(), 0,
+                    reinterpret_cast<const sockaddr*>(&addr_),
+                    sizeof addr_) == static_cast<ssize_t>(payload.size());
+  }
+
+ private:
+  int receiver_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+  int sender_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr_{};
+  bool bound_ = false;
+};
+
 // `throw_after`: with Reading::InPlace, the sink throws once, right after datagram n.
 BurstResult capture_burst(SourceOptions o, int count, Reading reading = Reading::Copied,
                           std::optional<std::size_t> throw_after = std::nullopt) {
-  const int receiver = ::socket(AF_INET, SOCK_DGRAM, 0);
-  EXPECT_GE(receiver, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(::bind(receiver, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ::getsockname(receiver, reinterpret_cast<sockaddr*>(&addr), &len);
-
+  const LoopbackUdp udp;
+  EXPECT_TRUE(udp.bound());
   o.interface = "lo";
-  o.filter = fmt::format("udp dst port {}", ntohs(addr.sin_port));
+  o.filter = udp.filter();
   auto source = PacketSource::open(o);
-
-  const int sender = ::socket(AF_INET, SOCK_DGRAM, 0);
-  for (int i = 0; i < count; ++i) {
-    const auto payload = fmt::format("burst {}", i);
-    EXPECT_EQ(::sendto(sender, payload.data(), payload.size(), 0,
-                       reinterpret_cast<sockaddr*>(&addr), sizeof addr),
-              static_cast<ssize_t>(payload.size()));
-  }
-  ::close(sender);
-  ::close(receiver);
+  for (int i = 0; i < count; ++i) EXPECT_TRUE(udp.send(fmt::format("burst {}", i)));
 
   Recorder rec;
   Reassembler r(Config{}, rec);
@@ -585,29 +604,18 @@ TEST(PacketSource, LiveSinkExceptionLeavesTheRestOfTheBlockForTheNextRead) {
 // stopped the dispatch must not read as its end, whenever libpcap clears it).
 TEST(PacketSource, LiveSinkExceptionOnTheLastFrameDoesNotEndTheCapture) {
   if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root";
-  const int receiver = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(receiver, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(receiver, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ::getsockname(receiver, reinterpret_cast<sockaddr*>(&addr), &len);
+  const LoopbackUdp udp;
+  ASSERT_TRUE(udp.bound());
   SourceOptions o;
   o.interface = "lo";
-  o.filter = fmt::format("udp dst port {}", ntohs(addr.sin_port));
+  o.filter = udp.filter();
   o.timeout_ms = 20;
   auto source = PacketSource::open(o);
-  const int sender = ::socket(AF_INET, SOCK_DGRAM, 0);
-  const auto send = [&](std::string_view payload) {
-    (void)::sendto(sender, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&addr),
-                   sizeof addr);
-  };
 
   Recorder rec;
   Reassembler r(Config{}, rec);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  send("first");
+  ASSERT_TRUE(udp.send("first"));
   bool thrown = false;
   while (!thrown && std::chrono::steady_clock::now() < deadline) {
     try {
@@ -620,14 +628,12 @@ TEST(PacketSource, LiveSinkExceptionOnTheLastFrameDoesNotEndTheCapture) {
     }
   }
   ASSERT_TRUE(thrown) << "the datagram never came";
-  send("second");
+  ASSERT_TRUE(udp.send("second"));
   while (rec.udp_payloads.size() < 2 && std::chrono::steady_clock::now() < deadline) {
     ASSERT_TRUE(source.read_ready([&](const RawFrame& f) { r.process(f); }))
         << "read as the end of the capture";
   }
   EXPECT_EQ(rec.udp_payloads, (std::vector<std::string>{"first", "second"}));
-  ::close(sender);
-  ::close(receiver);
 }
 
 TEST(PacketSource, FanoutOpensOneSocketPerMember) {

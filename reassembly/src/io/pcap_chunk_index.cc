@@ -167,10 +167,10 @@ std::optional<std::uint64_t> PcapChunkIndex::after_plausible(std::uint64_t at,
       return std::nullopt;
     }
     if (type == kEnhancedPacketBlock || type == kObsoletePacketBlock) {
-      // type, length, interface, timestamp (8), captured and original length, data, options
-      constexpr std::uint32_t kFixed = 32;
+      constexpr std::uint32_t kFixed = kPcapngBlockOverhead + kPcapngPacketHeaderBytes;
       if (length < kFixed) return std::nullopt;
-      const std::uint32_t captured = order.u32(base_ + at + 20);
+      const std::uint32_t captured =
+          order.u32(base_ + at + kPcapngBodyAt + kPcapngCapturedLengthAt);
       if (captured > length - kFixed || captured > plausible_caplen_) return std::nullopt;
     }
     if (order.u32(base_ + at + length - 4) != length) return std::nullopt;

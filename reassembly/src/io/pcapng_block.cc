@@ -10,7 +10,6 @@ namespace {
 
 constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
 constexpr std::size_t kMinSectionHeaderSize = 28;
-constexpr std::size_t kPacketHeaderBytes = 20;  // enhanced and obsolete packet blocks
 constexpr std::size_t kSimplePacketHeaderBytes = 4;
 constexpr std::uint16_t kOptionEnd = 0;
 constexpr std::uint16_t kOptionTsResolution = 9;
@@ -120,7 +119,7 @@ std::optional<PcapngBlock> PcapngSection::frame(std::span<const std::byte> bytes
 
 std::optional<PcapngSection::Packet> PcapngSection::read(const std::byte* start,
                                                          const PcapngBlock& block) {
-  const std::span<const std::byte> body{start + 8, block.length - kPcapngBlockOverhead};
+  const std::span<const std::byte> body{start + kPcapngBodyAt, block.length - kPcapngBlockOverhead};
   std::size_t iface = 0;
   switch (block.type) {
     case kSectionHeaderBlock:
@@ -130,12 +129,13 @@ std::optional<PcapngSection::Packet> PcapngSection::read(const std::byte* start,
       read_interface(block, body);
       return std::nullopt;
     case kEnhancedPacketBlock:
-      if (body.size() < kPacketHeaderBytes) {
+      if (body.size() < kPcapngPacketHeaderBytes) {
         fail(fmt::format("enhanced packet block at byte {} is too short ({} bytes)", block.offset,
                          block.length));
       }
       iface = interface_for(block, order_.u32(body.data()));
-      check_packet(block, body, kPacketHeaderBytes, order_.u32(body.data() + 12));
+      check_packet(block, body, kPcapngPacketHeaderBytes,
+                   order_.u32(body.data() + kPcapngCapturedLengthAt));
       break;
     case kSimplePacketBlock:
       if (body.size() < kSimplePacketHeaderBytes) {
@@ -145,12 +145,13 @@ std::optional<PcapngSection::Packet> PcapngSection::read(const std::byte* start,
       iface = interface_for(block, 0);
       break;
     case kObsoletePacketBlock:
-      if (body.size() < kPacketHeaderBytes) {
+      if (body.size() < kPcapngPacketHeaderBytes) {
         fail(fmt::format("packet block at byte {} is too short ({} bytes)", block.offset,
                          block.length));
       }
       iface = interface_for(block, order_.u16(body.data()));
-      check_packet(block, body, kPacketHeaderBytes, order_.u32(body.data() + 12));
+      check_packet(block, body, kPcapngPacketHeaderBytes,
+                   order_.u32(body.data() + kPcapngCapturedLengthAt));
       break;
     default:
       return std::nullopt;  // statistics, name resolution, secrets, custom blocks: nothing for us
@@ -162,7 +163,7 @@ RawFrame PcapngSection::packet_frame(const std::byte* start,
                                      const PcapngInterface& iface) noexcept {
   const ByteOrder order = iface.order;
   const std::uint32_t type = order.u32(start);
-  const std::byte* body = start + 8;
+  const std::byte* body = start + kPcapngBodyAt;
   if (type == kSimplePacketBlock) {
     // No captured length field: the data is the original packet cut to snaplen and the block.
     // No timestamp either.
@@ -177,12 +178,12 @@ RawFrame PcapngSection::packet_frame(const std::byte* start,
   }
   // Enhanced and obsolete packet blocks lay out the timestamp and lengths alike.
   const std::uint64_t ticks = (std::uint64_t{order.u32(body + 4)} << 32) | order.u32(body + 8);
-  const std::uint32_t caplen = order.u32(body + 12);
+  const std::uint32_t caplen = order.u32(body + kPcapngCapturedLengthAt);
   const std::uint32_t wire_length = order.u32(body + 16);
   const std::uint64_t ns = ticks_to_nanoseconds(ticks, iface.scale) + iface.offset_ns;
   return RawFrame{Timestamp{static_cast<std::int64_t>(ns)},
                   iface.link_type,
-                  {body + kPacketHeaderBytes, caplen},
+                  {body + kPcapngPacketHeaderBytes, caplen},
                   std::max(wire_length, caplen)};
 }
 

@@ -19,6 +19,11 @@ inline constexpr std::uint32_t kSimplePacketBlock = 3;
 inline constexpr std::uint32_t kEnhancedPacketBlock = 6;
 inline constexpr std::size_t kPcapngBlockOverhead = 12;  // type, leading and trailing length
 inline constexpr std::uint32_t kMaxPcapngBlockBytes = kMaxRecordBytes + 4096;
+inline constexpr std::size_t kPcapngBodyAt = 8;  // a block's fields, after type and length
+/// Enhanced and obsolete packet blocks: the fixed fields that open the body (interface,
+/// timestamp, captured and original length), and where the captured length sits in them.
+inline constexpr std::size_t kPcapngPacketHeaderBytes = 20;
+inline constexpr std::size_t kPcapngCapturedLengthAt = 12;
 
 [[nodiscard]] constexpr bool is_packet_block(std::uint32_t type) noexcept {
   return type == kEnhancedPacketBlock || type == kSimplePacketBlock || type == kObsoletePacketBlock;

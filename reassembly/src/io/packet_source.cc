@@ -78,6 +78,22 @@ class PacketSource::Impl {
     return std::nullopt;
   }
 
+  using FrameCall = void (*)(void*, const RawFrame&);
+
+  bool read_ready(FrameCall call, void* sink) {
+    if (stopped_.load(std::memory_order_relaxed)) return false;
+    if (live_) return dispatch_live(call, sink);
+    // Files: frames stay valid until the reader moves on, so this is next() in a loop; a few
+    // at a time keeps stop() and the caller's checks between calls prompt.
+    constexpr int kFileBurst = 64;
+    for (int n = 0; n < kFileBurst; ++n) {
+      auto frame = next();
+      if (!frame) return n > 0;
+      call(sink, *frame);
+    }
+    return true;
+  }
+
   void stop() noexcept {
     // Released before the break, so a reader that sees the break sees this too.
     stopped_.store(true, std::memory_order_release);
@@ -270,24 +286,6 @@ class PacketSource::Impl {
     }
   }
 
- public:
-  using FrameCall = void (*)(void*, const RawFrame&);
-
-  bool read_ready(FrameCall call, void* sink) {
-    if (stopped_.load(std::memory_order_relaxed)) return false;
-    if (live_) return dispatch_live(call, sink);
-    // Files: frames stay valid until the reader moves on, so this is next() in a loop; a few
-    // at a time keeps stop() and the caller's checks between calls prompt.
-    constexpr int kFileBurst = 64;
-    for (int n = 0; n < kFileBurst; ++n) {
-      auto frame = next();
-      if (!frame) return n > 0;
-      call(sink, *frame);
-    }
-    return true;
-  }
-
- private:
   [[nodiscard]] RawFrame live_frame(const pcap_pkthdr& header, const u_char* data) const {
     RawFrame frame;
     frame.ts =

@@ -108,14 +108,16 @@ class Connection {
     return halves_[static_cast<std::size_t>(d)];
   }
 
+  // In the order the packet path reads them (the tracker's node lays its lines out around
+  // this); the two read only by users last.
   FlowKey key_;
   ConnectionState state_ = ConnectionState::SynSent;
   bool midstream_ = false;
-  Timestamp first_seen_{};
   Timestamp last_seen_{};
-  std::uint64_t id_ = 0;
   HalfStreamState halves_[2];
   std::unique_ptr<ConnectionData> user_;
+  Timestamp first_seen_{};
+  std::uint64_t id_ = 0;
 };
 
 }  // namespace flowkit

@@ -5,6 +5,7 @@
 
 #include "flowkit/flow_key.h"
 #include "flowkit/packet.h"
+#include "io/prefetch.h"
 #include "tcp/connection_node.h"
 
 namespace flowkit::detail {
@@ -40,7 +41,7 @@ class ConnectionTable {
   [[nodiscard]] ConnectionNode* oldest(TimerClass timer) noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return set_.size(); }
   /// Cache hints for a lookup coming soon: the bucket of `hash`, then (once that is cached)
-  /// the whole of the first node in it (a packet reads most of its lines).
+  /// the lines of the first node in it that a packet reads.
   void prefetch_bucket(std::size_t hash) const noexcept {
     __builtin_prefetch(&buckets_[hash & (buckets_.size() - 1)]);
   }
@@ -48,10 +49,7 @@ class ConnectionTable {
     const auto index = hash & (buckets_.size() - 1);
     const auto it = set_.begin(index);
     if (it == set_.end(index)) return;
-    const auto* node = reinterpret_cast<const char*>(&*it);
-    for (std::size_t at = 0; at < sizeof(ConnectionNode) + kLine; at += kLine) {
-      __builtin_prefetch(node + at);
-    }
+    prefetch_lines(reinterpret_cast<const std::byte*>(&*it), 0, ConnectionNode::kPacketBytes);
   }
   /// Every node, in no particular order; `visit` may not erase.
   template <class Visit>
@@ -62,7 +60,6 @@ class ConnectionTable {
   }
 
  private:
-  static constexpr std::size_t kLine = 64;
   struct NodeHash {
     std::size_t operator()(const ConnectionNode& n) const noexcept { return n.hash; }
   };
@@ -73,7 +70,8 @@ class ConnectionTable {
   };
   using Set = bi::unordered_set<ConnectionNode, bi::hash<NodeHash>, bi::equal<NodeEqual>,
                                 bi::power_2_buckets<true>, bi::compare_hash<true>>;
-  using List = bi::list<ConnectionNode>;
+  using List = bi::list<ConnectionNode,
+                        bi::member_hook<ConnectionNode, TimerHook, &ConnectionNode::timer_hook>>;
 
   void grow();
 

@@ -14,10 +14,12 @@ SegmentQueue::InsertResult SegmentQueue::insert(std::uint64_t offset,
   InsertResult result;
   if (data.empty()) return result;
   const std::uint64_t end = offset + data.size();
+  if (!segments_) segments_ = std::make_unique<Pieces>();
+  auto& segments = *segments_;
 
   // Start at the last segment that begins at or before `offset`: it may reach into the new data.
-  auto it = segments_.upper_bound(offset);
-  if (it != segments_.begin()) {
+  auto it = segments.upper_bound(offset);
+  if (it != segments.begin()) {
     auto prev = std::prev(it);
     if (prev->first + prev->second.bytes.size() > offset) it = prev;
   }
@@ -28,7 +30,7 @@ SegmentQueue::InsertResult SegmentQueue::insert(std::uint64_t offset,
   };
   std::vector<Uncovered> uncovered;
   std::uint64_t cursor = offset;  // first byte of the new data not yet accounted for
-  for (; it != segments_.end() && it->first < end; ++it) {
+  for (; it != segments.end() && it->first < end; ++it) {
     const std::uint64_t old_begin = it->first;
     const std::uint64_t old_end = old_begin + it->second.bytes.size();
     if (cursor < old_begin) {
@@ -51,7 +53,7 @@ SegmentQueue::InsertResult SegmentQueue::insert(std::uint64_t offset,
   if (cursor < end) uncovered.push_back({cursor, data.subspan(cursor - offset)});
 
   for (const auto& piece : uncovered) {
-    segments_.emplace(
+    segments.emplace(
         piece.offset,
         Piece{std::vector<std::byte>(piece.bytes.begin(), piece.bytes.end()), offset, end});
     bytes_ += piece.bytes.size();
@@ -61,16 +63,17 @@ SegmentQueue::InsertResult SegmentQueue::insert(std::uint64_t offset,
 }
 
 std::vector<std::byte> SegmentQueue::pop_front(std::uint64_t& offset) {
-  auto node = segments_.extract(segments_.begin());
+  auto node = segments_->extract(segments_->begin());
   offset = node.key();
   bytes_ -= node.mapped().bytes.size();
   return std::move(node.mapped().bytes);
 }
 
 std::size_t SegmentQueue::truncate(std::uint64_t offset) {
+  if (!segments_) return 0;
   std::size_t dropped = 0;
-  auto it = segments_.lower_bound(offset);
-  if (it != segments_.begin()) {
+  auto it = segments_->lower_bound(offset);
+  if (it != segments_->begin()) {
     auto prev = std::prev(it);
     const std::uint64_t prev_end = prev->first + prev->second.bytes.size();
     if (prev_end > offset) {
@@ -79,8 +82,8 @@ std::size_t SegmentQueue::truncate(std::uint64_t offset) {
       dropped += cut;
     }
   }
-  for (auto next = it; next != segments_.end(); ++next) dropped += next->second.bytes.size();
-  segments_.erase(it, segments_.end());
+  for (auto next = it; next != segments_->end(); ++next) dropped += next->second.bytes.size();
+  segments_->erase(it, segments_->end());
   bytes_ -= dropped;
   return dropped;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -13,7 +14,9 @@ namespace flowkit::detail {
 
 /// Out-of-order data of one direction, as disjoint byte ranges keyed by 64-bit stream offset.
 /// Overlaps are resolved on insertion by the target-based policy, so the queue never holds two
-/// copies of a byte and delivery is a walk from the front.
+/// copies of a byte and delivery is a walk from the front. The pieces live out of line, made at
+/// the first insert: most streams never queue anything, and an empty queue is then two words of
+/// the connection (it is asked whether it is empty on every packet) instead of a whole map.
 class SegmentQueue {
  public:
   struct InsertResult {
@@ -31,20 +34,21 @@ class SegmentQueue {
   /// cap so that a flood of tiny segments cannot hold 100 times the cap.
   static constexpr std::size_t kPieceOverhead = 128;
 
-  [[nodiscard]] bool empty() const noexcept { return segments_.empty(); }
+  [[nodiscard]] bool empty() const noexcept { return !segments_ || segments_->empty(); }
   [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
   /// Bytes plus the bookkeeping of every piece: what the queue really holds.
   [[nodiscard]] std::size_t memory() const noexcept {
-    return bytes_ + segments_.size() * kPieceOverhead;
+    return bytes_ + (segments_ ? segments_->size() * kPieceOverhead : 0);
   }
-  [[nodiscard]] std::uint64_t front_offset() const noexcept { return segments_.begin()->first; }
+  /// Only when not empty().
+  [[nodiscard]] std::uint64_t front_offset() const noexcept { return segments_->begin()->first; }
 
-  /// Removes and returns the front segment's bytes.
+  /// Removes and returns the front segment's bytes; only when not empty().
   std::vector<std::byte> pop_front(std::uint64_t& offset);
   /// Drops everything at or beyond `offset` (data past a FIN); returns bytes dropped.
   std::size_t truncate(std::uint64_t offset);
   void clear() noexcept {
-    segments_.clear();
+    segments_.reset();
     bytes_ = 0;
   }
 
@@ -55,7 +59,8 @@ class SegmentQueue {
     std::uint64_t arrived_begin = 0;
     std::uint64_t arrived_end = 0;
   };
-  std::map<std::uint64_t, Piece> segments_;
+  using Pieces = std::map<std::uint64_t, Piece>;
+  std::unique_ptr<Pieces> segments_;  ///< null until the first insert
   std::size_t bytes_ = 0;
 };
 

@@ -89,7 +89,7 @@ void TcpTracker::process(const PacketInfo& pkt, std::size_t flow_hash) {
     if (ack) handle_ack(*c, dir, tcp.ack);
     for (Direction d : {Direction::ToServer, Direction::ToClient}) {
       auto& rx = c->rx(d);
-      if (c->announced && !rx.queue.empty() && now_ - rx.hole_since >= config_.gap_timeout) {
+      if (c->announced && !rx.queue.empty() && now_ - c->hole_since(d) >= config_.gap_timeout) {
         skip_hole(*c, d, GapReason::Timeout, rx.queue.front_offset());
       }
     }
@@ -381,7 +381,7 @@ void TcpTracker::handle_data(ConnectionNode& c, Direction dir, const PacketInfo&
   stats_.retransmitted_bytes += result.overlapped;
   memory_ += rx.queue.memory() - held;
   half.buffered = rx.queue.bytes();
-  if (!had_hole) rx.hole_since = now_;
+  if (!had_hole) c.hole_since(dir) = now_;
   drain(c, dir);
   // The receiver already acknowledged bytes of the holes: they will never be retransmitted.
   while (c.announced && rx.acked_known && rx.acked > half.delivered && !rx.queue.empty()) {
@@ -425,19 +425,19 @@ void TcpTracker::deliver(ConnectionNode& c, Direction dir, std::span<const std::
     consumed = handler_.on_data(c, dir, StreamChunk{bytes, bytes.size(), offset});
     consumed = std::min(consumed, bytes.size());
     if (consumed < bytes.size()) {
-      rx.kept.assign(bytes.begin() + static_cast<std::ptrdiff_t>(consumed), bytes.end());
+      rx.kept.append(bytes.subspan(consumed));
       memory_ += rx.kept.size();
     }
     return;
   }
   const std::size_t before = rx.kept.size();
-  rx.kept.insert(rx.kept.end(), bytes.begin(), bytes.end());
+  rx.kept.append(bytes);
   {
     CallbackScope scope(in_callback_);
-    consumed = handler_.on_data(c, dir, StreamChunk{rx.kept, bytes.size(), offset - before});
+    consumed = handler_.on_data(c, dir, StreamChunk{rx.kept.view(), bytes.size(), offset - before});
   }
   consumed = std::min(consumed, rx.kept.size());
-  rx.kept.erase(rx.kept.begin(), rx.kept.begin() + static_cast<std::ptrdiff_t>(consumed));
+  rx.kept.consume(consumed);
   memory_ = memory_ + rx.kept.size() - before;
 }
 
@@ -460,7 +460,7 @@ void TcpTracker::drain(ConnectionNode& c, Direction dir) {
     delivered_any = true;
   }
   half.buffered = rx.queue.bytes();
-  if (delivered_any && !rx.queue.empty()) rx.hole_since = now_;
+  if (delivered_any && !rx.queue.empty()) c.hole_since(dir) = now_;
 }
 
 void TcpTracker::report_gap(ConnectionNode& c, Direction dir, std::uint64_t offset,
@@ -485,7 +485,7 @@ void TcpTracker::offer_kept(ConnectionNode& c, Direction dir) {
   const auto& half = c.half(dir);
   if (rx.kept.empty() || !half.collect || c.ended) return;
   CallbackScope scope(in_callback_);
-  handler_.on_data(c, dir, StreamChunk{rx.kept, 0, half.delivered - rx.kept.size()});
+  handler_.on_data(c, dir, StreamChunk{rx.kept.view(), 0, half.delivered - rx.kept.size()});
 }
 
 void TcpTracker::skip_hole(ConnectionNode& c, Direction dir, GapReason reason,
@@ -617,8 +617,7 @@ void TcpTracker::release_buffers(ConnectionNode& c) noexcept {
   for (auto& rx : c.rx_) {
     memory_ -= rx.queue.memory() + rx.kept.size();
     rx.queue.clear();
-    rx.kept.clear();
-    rx.kept.shrink_to_fit();
+    rx.kept.release();
   }
   c.mutable_half(Direction::ToServer).buffered = 0;
   c.mutable_half(Direction::ToClient).buffered = 0;

@@ -4,9 +4,14 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
+#include <set>
+
+#include "flow/connection_table.h"
+#include "flow/slot_pool.h"
 #include "flowkit/ip_address.h"
 #include "tcp/connection_node.h"
 
@@ -44,6 +49,50 @@ TEST(ConnectionNodeLayout, WhatEveryPacketReadsFillsTheFirstLines) {
   EXPECT_GE(offset_in(n, &n.hash), ConnectionNode::kPacketBytes);
   EXPECT_GE(offset_in(n, &n.hole_since_), ConnectionNode::kPacketBytes);
   EXPECT_LE(sizeof(ConnectionNode), ConnectionNode::kPacketBytes + 64);
+}
+
+TEST(SlotPoolSlots, AlignedDistinctAndReusedFirst) {
+  SlotPool<100, 64> pool;  // slots round up to 128 bytes
+  std::vector<void*> slots;
+  std::set<std::uintptr_t> seen;
+  for (int i = 0; i < 200; ++i) {  // several blocks
+    void* slot = pool.allocate();
+    const auto at = reinterpret_cast<std::uintptr_t>(slot);
+    EXPECT_EQ(at % 64, 0u);
+    for (const auto other : seen) {  // no two slots overlap
+      ASSERT_TRUE(at + 100 <= other || other + 100 <= at);
+    }
+    seen.insert(at);
+    std::memset(slot, 0xab, 100);  // all of it is usable
+    slots.push_back(slot);
+  }
+  pool.deallocate(slots[17]);
+  pool.deallocate(slots[150]);
+  EXPECT_EQ(pool.allocate(), slots[150]);  // the last one freed, still in cache, goes first
+  EXPECT_EQ(pool.allocate(), slots[17]);
+  for (void* slot : slots) pool.deallocate(slot);
+}
+
+TEST(ConnectionTableNodes, ComeFromThePoolAndGoBackToIt) {
+  ConnectionTable table;
+  auto first = table.make_node();
+  auto* const first_at = first.get();
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(first_at) % 64, 0u);
+  first->key_.client_port = 1000;
+  first->key_.server_port = 80;
+  auto& inserted = table.insert(std::move(first));
+  EXPECT_EQ(&inserted, first_at);
+  EXPECT_EQ(table.size(), 1u);
+  table.erase(inserted);
+  EXPECT_EQ(table.size(), 0u);
+  // The freed slot is the next node's, constructed afresh.
+  auto second = table.make_node();
+  EXPECT_EQ(second.get(), first_at);
+  EXPECT_EQ(second->key().client_port, 0);
+  EXPECT_TRUE(second->rx(Direction::ToServer).queue.empty());
+  // A node dropped before insertion goes back too.
+  second.reset();
+  EXPECT_EQ(table.make_node().get(), first_at);
 }
 
 TEST(SegmentQueueStorage, AnUnusedQueueAnswersWithoutStorage) {

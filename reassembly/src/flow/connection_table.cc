@@ -42,7 +42,11 @@ ConnectionTable::ConnectionTable()
 
 ConnectionTable::~ConnectionTable() {
   set_.clear();
-  for (auto& list : lists_) list.clear_and_dispose(std::default_delete<ConnectionNode>());
+  for (auto& list : lists_) list.clear_and_dispose(Release(pool_));
+}
+
+ConnectionTable::OwnedNode ConnectionTable::make_node() {
+  return OwnedNode(::new (pool_.allocate()) ConnectionNode(), Release(pool_));
 }
 
 ConnectionTable::Found ConnectionTable::find(const PacketInfo& pkt,
@@ -57,7 +61,7 @@ ConnectionTable::Found ConnectionTable::find(const PacketInfo& pkt,
   return {&*it, forward ? Direction::ToServer : Direction::ToClient};
 }
 
-ConnectionNode& ConnectionTable::insert(std::unique_ptr<ConnectionNode> owned) {
+ConnectionNode& ConnectionTable::insert(OwnedNode owned) {
   if (set_.size() >= buckets_.size()) grow();
   ConnectionNode& node = *owned.release();  // owned by the lists from here; freed in erase()
   const auto& k = node.key();
@@ -78,7 +82,7 @@ void ConnectionTable::erase(ConnectionNode& node) noexcept {
   set_.erase(set_.iterator_to(node));
   auto& list = lists_[static_cast<std::size_t>(node.timer)];
   list.erase(list.iterator_to(node));
-  std::unique_ptr<ConnectionNode> owned(&node);
+  Release{pool_}(&node);
 }
 
 ConnectionNode* ConnectionTable::oldest(TimerClass timer) noexcept {

@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "flow/slot_pool.h"
 #include "flowkit/flow_key.h"
 #include "flowkit/packet.h"
 #include "io/prefetch.h"
@@ -16,9 +17,26 @@ namespace flowkit::detail {
 }
 
 /// Owns every ConnectionNode: an intrusive hash set keyed by the full flow tuple (either
-/// orientation finds it) plus one LRU list per timer class. No allocation per lookup.
+/// orientation finds it) plus one LRU list per timer class, over nodes from its own pool. No
+/// allocation per lookup, none per connection once the pool holds as many as are live.
 class ConnectionTable {
+  using Pool = SlotPool<sizeof(ConnectionNode), alignof(ConnectionNode)>;
+
  public:
+  /// Destroys a node and gives its slot back to the pool it came from.
+  class Release {
+   public:
+    explicit Release(Pool& pool) noexcept : pool_(&pool) {}
+    void operator()(ConnectionNode* node) const noexcept {
+      node->~ConnectionNode();
+      pool_->deallocate(node);
+    }
+
+   private:
+    Pool* pool_;
+  };
+  using OwnedNode = std::unique_ptr<ConnectionNode, Release>;
+
   struct Found {
     ConnectionNode* node = nullptr;
     Direction dir = Direction::ToServer;
@@ -31,8 +49,10 @@ class ConnectionTable {
 
   /// `flow_hash`: the packet's symmetric_hash when the caller has it already (0: not known).
   [[nodiscard]] Found find(const PacketInfo& pkt, std::size_t flow_hash = 0) noexcept;
+  /// A new node, not yet in the table.
+  [[nodiscard]] OwnedNode make_node();
   /// Takes ownership; the node's key must be set. Placed last in its timer class list.
-  ConnectionNode& insert(std::unique_ptr<ConnectionNode> node);
+  ConnectionNode& insert(OwnedNode node);
   /// Marks the node as just used and moves it to the back of `timer`'s list.
   void touch(ConnectionNode& node, TimerClass timer) noexcept;
   /// Removes and destroys the node.
@@ -75,6 +95,7 @@ class ConnectionTable {
 
   void grow();
 
+  Pool pool_;  // first: destroyed after every node in the lists below
   std::vector<Set::bucket_type> buckets_;
   Set set_;
   List lists_[kTimerClasses];

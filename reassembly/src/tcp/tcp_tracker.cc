@@ -104,7 +104,7 @@ ConnectionNode* TcpTracker::create(const PacketInfo& pkt) {
   if (tcp.has(tcp_flag::kRst)) return nullptr;
   if (!syn && !config_.midstream) return nullptr;
 
-  auto node = std::make_unique<ConnectionNode>();
+  auto node = table_.make_node();
   // Who is the client: the SYN's sender, the SYN/ACK's receiver, or (mid-stream) the side with
   // the higher port, since servers mostly listen on low ports.
   bool src_is_client = true;

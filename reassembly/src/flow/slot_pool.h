@@ -16,8 +16,9 @@ namespace flowkit::detail {
 /// aligned operator new pads each request: 504 bytes of heap for a 384-byte connection, 64
 /// bytes apart), and a freed slot is the next one handed out, still warm in the cache.
 /// Blocks go back with the pool, so it holds as many slots as were ever live at once (the
-/// connection limit bounds that). Under AddressSanitizer free slots are poisoned, so a use
-/// after free is still caught.
+/// connection limit bounds that), as the heap did before it: glibc keeps the freed chunks of a
+/// flood's connections mapped too (a million nodes, 99 % freed: RSS unchanged). Under
+/// AddressSanitizer free slots are poisoned, so a use after free is still caught.
 template <std::size_t Size, std::size_t Align>
 class SlotPool {
  public:

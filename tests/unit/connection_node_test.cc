@@ -46,7 +46,6 @@ TEST(ConnectionNodeLayout, WhatEveryPacketReadsFillsTheFirstLines) {
   EXPECT_TRUE(in_packet_lines(&n.rx_, sizeof(n.rx_)));
   // What few packets read comes after them.
   EXPECT_GE(offset_in(n, &n.timer_hook), ConnectionNode::kPacketBytes);
-  EXPECT_GE(offset_in(n, &n.hash), ConnectionNode::kPacketBytes);
   EXPECT_GE(offset_in(n, &n.hole_since_), ConnectionNode::kPacketBytes);
   EXPECT_LE(sizeof(ConnectionNode), ConnectionNode::kPacketBytes + 64);
 }

@@ -15,7 +15,7 @@ struct Lookup {
 
 struct LookupHash {
   std::size_t operator()(const Lookup& l) const noexcept { return l.hash; }
-  std::size_t operator()(const ConnectionNode& n) const noexcept { return n.hash; }
+  std::size_t operator()(const ConnectionNode& n) const noexcept { return key_flow_hash(n.key()); }
 };
 
 bool forward_match(const PacketInfo& p, const FlowKey& k) noexcept {
@@ -64,8 +64,6 @@ ConnectionTable::Found ConnectionTable::find(const PacketInfo& pkt,
 ConnectionNode& ConnectionTable::insert(OwnedNode owned) {
   if (set_.size() >= buckets_.size()) grow();
   ConnectionNode& node = *owned.release();  // owned by the lists from here; freed in erase()
-  const auto& k = node.key();
-  node.hash = symmetric_hash(k.client, k.client_port, k.server, k.server_port, k.vlan_key);
   set_.insert(node);
   lists_[static_cast<std::size_t>(node.timer)].push_back(node);
   return node;

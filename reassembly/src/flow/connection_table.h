@@ -16,6 +16,11 @@ namespace flowkit::detail {
   return symmetric_hash(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.vlan_key);
 }
 
+/// The same for a connection's key (either orientation hashes alike).
+[[nodiscard]] inline std::size_t key_flow_hash(const FlowKey& k) noexcept {
+  return symmetric_hash(k.client, k.client_port, k.server, k.server_port, k.vlan_key);
+}
+
 /// Owns every ConnectionNode: an intrusive hash set keyed by the full flow tuple (either
 /// orientation finds it) plus one LRU list per timer class, over nodes from its own pool. No
 /// allocation per lookup, none per connection once the pool holds as many as are live.
@@ -81,7 +86,10 @@ class ConnectionTable {
 
  private:
   struct NodeHash {
-    std::size_t operator()(const ConnectionNode& n) const noexcept { return n.hash; }
+    // Asked at insertion only: the hook stores the hash for lookups and rehashing.
+    std::size_t operator()(const ConnectionNode& n) const noexcept {
+      return key_flow_hash(n.key());
+    }
   };
   struct NodeEqual {
     bool operator()(const ConnectionNode& a, const ConnectionNode& b) const noexcept {

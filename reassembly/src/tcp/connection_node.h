@@ -40,7 +40,7 @@ using TimerHook = bi::list_member_hook<>;
 /// has long pushed out of the caches: cache-line aligned, the hash hook first so that walking
 /// a bucket finds the flow key (Connection's first member) in the same line, then everything a
 /// packet reads in the first five lines; what few packets read (the LRU hook, relinked once a
-/// second; hole times; the stored hash) after them.
+/// second; hole times) after them. The flow hash is kept by the hash hook.
 class alignas(64) ConnectionNode final : public TableHook, public Connection {
  public:
   ConnectionNode() = default;
@@ -69,7 +69,6 @@ class alignas(64) ConnectionNode final : public TableHook, public Connection {
   Timestamp relinked{};  ///< packet time of the last move to the back of the timer list
   ReceiveSide rx_[2];
   TimerHook timer_hook;
-  std::size_t hash = 0;
   Timestamp hole_since_[2]{};
 };
 

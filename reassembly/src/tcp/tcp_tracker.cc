@@ -436,7 +436,6 @@ void TcpTracker::deliver(ConnectionNode& c, Direction dir, std::span<const std::
     CallbackScope scope(in_callback_);
     consumed = handler_.on_data(c, dir, StreamChunk{rx.kept.view(), bytes.size(), offset - before});
   }
-  consumed = std::min(consumed, rx.kept.size());
   rx.kept.consume(consumed);
   memory_ = memory_ + rx.kept.size() - before;
 }
